@@ -1,0 +1,253 @@
+package generator
+
+import (
+	"go/ast"
+	"go/types"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/controller-tools/pkg/loader"
+	"sigs.k8s.io/controller-tools/pkg/markers"
+
+	"github.com/conflict-gen/conflict-gen/generator/model"
+)
+
+const metav1Path = "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+// build turns the loaded packages into the model, checking every marker.
+// Problems are collected over all packages and returned together.
+func build(l *loaded, out outputLayout) ([]*model.Package, error) {
+	var errs errorList
+	var pkgs []*model.Package
+	for _, root := range l.roots {
+		pkg := buildPackage(l, root, out, &errs)
+		if pkg != nil && len(pkg.Kinds) > 0 {
+			pkgs = append(pkgs, pkg)
+		}
+	}
+	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].Path < pkgs[j].Path })
+	checkOutputs(pkgs, &errs)
+	return pkgs, errs.err()
+}
+
+func buildPackage(l *loaded, root *loader.Package, out outputLayout, errs *errorList) *model.Package {
+	if !l.check(root, errs) {
+		return nil
+	}
+	fset := root.Fset
+	at := func(n ast.Node) (string, int) {
+		p := fset.Position(n.Pos())
+		return p.Filename, p.Line
+	}
+	for _, file := range root.Syntax {
+		checkConflictMarkers(file, at, errs)
+	}
+
+	pkgMarkers, err := markers.PackageMarkers(l.collector, root)
+	if err != nil {
+		errs.addLoaderError(root, err)
+		return nil
+	}
+	pkgEnabled := true
+	if v := pkgMarkers.Get(generatePackageMarker.Name); v != nil {
+		pkgEnabled = v.(bool)
+	}
+	pkg := &model.Package{Path: root.PkgPath, Name: root.Name}
+	if v := pkgMarkers.Get(groupNameMarker.Name); v != nil {
+		pkg.Group = v.(string)
+	}
+
+	err = markers.EachType(l.collector, root, func(info *markers.TypeInfo) {
+		if kind := buildKind(root, info, pkgEnabled, errs); kind != nil {
+			pkg.Kinds = append(pkg.Kinds, kind)
+		}
+	})
+	if err != nil {
+		errs.addLoaderError(root, err)
+		return nil
+	}
+	sort.Slice(pkg.Kinds, func(i, j int) bool { return pkg.Kinds[i].Name < pkg.Kinds[j].Name })
+	if len(pkg.Kinds) == 0 {
+		return pkg
+	}
+	pkg.Output = out.outputFor(root)
+	if pkg.Output.SamePackage {
+		pkg.Reserved = map[string]bool{}
+		for _, name := range root.Types.Scope().Names() {
+			pkg.Reserved[name] = true
+		}
+		checkNameClashes(root, pkg, errs)
+	}
+	return pkg
+}
+
+// buildKind returns the kind declared by info, or nil if info declares no
+// kind that gets helpers.
+func buildKind(root *loader.Package, info *markers.TypeInfo, pkgEnabled bool, errs *errorList) *model.Kind {
+	pos := tokenPosition(root.Fset, info.RawSpec.Pos())
+	enabled := pkgEnabled
+	explicit := false
+	if v := info.Markers.Get(generateTypeMarker.Name); v != nil {
+		enabled, explicit = v.(bool), true
+	}
+	if !enabled {
+		return nil
+	}
+	obj, _ := root.Types.Scope().Lookup(info.Name).(*types.TypeName)
+	if obj == nil {
+		return nil
+	}
+	named, _ := obj.Type().(*types.Named)
+	st, _ := obj.Type().Underlying().(*types.Struct)
+	isRoot, _ := info.Markers.Get(objectRootMarker.Name).(bool)
+	structural := st != nil && embeds(st, "TypeMeta") && embeds(st, "ObjectMeta")
+	isKind := (isRoot || structural) && st != nil && embeds(st, "ObjectMeta") &&
+		named != nil && named.TypeParams().Len() == 0 && obj.Exported()
+	if !isKind {
+		if explicit {
+			errs.add(pos, "+conflict:generate=true on %s, which is not a Kubernetes object kind (an exported struct that embeds metav1.TypeMeta and metav1.ObjectMeta)", info.Name)
+		}
+		return nil
+	}
+
+	kind := &model.Kind{Name: info.Name, Pos: pos, StatusSubresource: hasStatusSubresource(info)}
+	if v := info.Markers.Get(observedGenMarker.Name); v != nil {
+		path, typ, msg := resolvePath(root.Types, obj.Type(), v.(string))
+		switch {
+		case msg != "":
+			errs.add(pos, "+conflict:observedGeneration=%s on %s: %s", v, info.Name, msg)
+		case !isInt64(typ):
+			errs.add(pos, "+conflict:observedGeneration=%s on %s: the field is %s, not int64", v, info.Name, typ)
+		default:
+			kind.ObservedGeneration = path
+		}
+	} else if path, typ, msg := resolvePath(root.Types, obj.Type(), "Status.ObservedGeneration"); msg == "" && isInt64(typ) {
+		kind.ObservedGeneration = path
+	}
+	if path, typ, msg := resolvePath(root.Types, obj.Type(), "Status.Conditions"); msg == "" && isConditionSlice(typ) {
+		kind.Conditions = path
+	}
+	return kind
+}
+
+// hasStatusSubresource reads kubebuilder's and client-gen's markers.
+func hasStatusSubresource(info *markers.TypeInfo) bool {
+	if info.Markers.Get(statusSubresourceMarker.Name) != nil {
+		return true
+	}
+	if info.Markers.Get(genclientMarker.Name) == nil || info.Markers.Get(genclientNoStatusMarker.Name) != nil {
+		return false
+	}
+	for _, v := range info.Markers[genclientSkipVerbsMarker.Name] {
+		if verbListHas(v, "updateStatus") {
+			return false
+		}
+	}
+	for _, v := range info.Markers[genclientOnlyVerbsMarker.Name] {
+		if !verbListHas(v, "updateStatus") {
+			return false
+		}
+	}
+	return true
+}
+
+func verbListHas(raw any, verb string) bool {
+	args, _ := raw.(markers.RawArguments)
+	for _, v := range strings.Split(string(args), ",") {
+		if strings.TrimSpace(v) == verb {
+			return true
+		}
+	}
+	return false
+}
+
+// embeds reports whether st embeds metav1's type name, by value.
+func embeds(st *types.Struct, name string) bool {
+	for i := 0; i < st.NumFields(); i++ {
+		f := st.Field(i)
+		if !f.Embedded() {
+			continue
+		}
+		if n, ok := f.Type().(*types.Named); ok && n.Obj().Name() == name && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == metav1Path {
+			return true
+		}
+	}
+	return false
+}
+
+// resolvePath follows a Go field path such as Status.ObservedGeneration
+// from t, through embedded structs and pointers to structs. It returns the
+// path, the type of its last field, or a message saying why it cannot be
+// followed.
+func resolvePath(pkg *types.Package, t types.Type, path string) (model.FieldPath, types.Type, string) {
+	var out model.FieldPath
+	for i, name := range strings.Split(path, ".") {
+		if ptr, ok := t.Underlying().(*types.Pointer); ok && i > 0 {
+			t = ptr.Elem()
+		}
+		if _, ok := t.Underlying().(*types.Struct); !ok {
+			return nil, nil, "cannot select " + name + " from " + t.String() + ", which is not a struct"
+		}
+		found, index, indirect := types.LookupFieldOrMethod(t, false, pkg, name)
+		field, ok := found.(*types.Var)
+		if !ok || !field.IsField() {
+			return nil, nil, "no field " + name + " in " + t.String()
+		}
+		if indirect && len(index) > 1 {
+			return nil, nil, "field " + name + " is promoted through an embedded pointer, which may be nil"
+		}
+		if !field.Exported() && field.Pkg() != pkg {
+			return nil, nil, "field " + name + " is not exported"
+		}
+		step := model.Field{Name: name}
+		t = field.Type()
+		if ptr, ok := t.(*types.Pointer); ok {
+			named, isNamed := ptr.Elem().(*types.Named)
+			if _, isStruct := ptr.Elem().Underlying().(*types.Struct); isStruct && isNamed {
+				step.Pointer = &model.TypeRef{Path: named.Obj().Pkg().Path(), Name: named.Obj().Name()}
+			}
+		}
+		out = append(out, step)
+	}
+	return out, t, ""
+}
+
+func isInt64(t types.Type) bool {
+	b, ok := t.(*types.Basic)
+	return ok && b.Kind() == types.Int64
+}
+
+func isConditionSlice(t types.Type) bool {
+	s, ok := t.(*types.Slice)
+	if !ok {
+		return false
+	}
+	n, ok := s.Elem().(*types.Named)
+	return ok && n.Obj().Name() == "Condition" && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == metav1Path
+}
+
+// checkNameClashes reports declarations of the API package that the
+// generated file would declare again.
+func checkNameClashes(root *loader.Package, pkg *model.Package, errs *errorList) {
+	for _, kind := range pkg.Kinds {
+		for _, name := range kind.Declared() {
+			if obj := root.Types.Scope().Lookup(name); obj != nil {
+				errs.add(tokenPosition(root.Fset, obj.Pos()),
+					"%s is declared here, and conflict-gen generates a function of that name for kind %s: rename it, or generate into a separate package (--output-dir)", name, kind.Name)
+			}
+		}
+	}
+}
+
+// checkOutputs reports two packages whose files would land in one place.
+func checkOutputs(pkgs []*model.Package, errs *errorList) {
+	seen := map[string]string{}
+	for _, p := range pkgs {
+		file := filepath.Join(p.Output.Dir, p.Output.File)
+		if other, ok := seen[file]; ok {
+			errs.add(model.Position{}, "packages %s and %s would both be generated into %s", other, p.Path, file)
+		}
+		seen[file] = p.Path
+	}
+}

@@ -1,0 +1,83 @@
+package generator
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/conflict-gen/conflict-gen/generator/model"
+)
+
+// Error is one problem in the input, at a place in a source file when it
+// has one.
+type Error struct {
+	// Pos is where the problem is; its File is empty for problems without
+	// a place (a package that does not exist).
+	Pos model.Position
+	// Msg says what is wrong.
+	Msg string
+}
+
+// Error returns "file:line: message" with the file relative to the working
+// directory when it is below it.
+func (e Error) Error() string {
+	if e.Pos.File == "" {
+		return e.Msg
+	}
+	return fmt.Sprintf("%s:%d: %s", relative(e.Pos.File), e.Pos.Line, e.Msg)
+}
+
+// ErrorList is every problem found in the input, sorted by place. The
+// generator reports all of them at once and writes nothing.
+type ErrorList []Error
+
+// Error returns one problem per line.
+func (l ErrorList) Error() string {
+	lines := make([]string, len(l))
+	for i, e := range l {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// errorList collects problems while the model is built.
+type errorList struct{ errs ErrorList }
+
+func (l *errorList) add(pos model.Position, format string, args ...any) {
+	l.errs = append(l.errs, Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+// err returns the collected problems sorted and without duplicates, or nil.
+func (l *errorList) err() error {
+	if len(l.errs) == 0 {
+		return nil
+	}
+	sort.SliceStable(l.errs, func(i, j int) bool {
+		a, b := l.errs[i].Pos, l.errs[j].Pos
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Line < b.Line
+	})
+	out := l.errs[:1]
+	for _, e := range l.errs[1:] {
+		if e != out[len(out)-1] {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func relative(file string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return file
+	}
+	rel, err := filepath.Rel(wd, file)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return file
+	}
+	return rel
+}

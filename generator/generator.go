@@ -1,0 +1,103 @@
+package generator
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"k8s.io/gengo/v2"
+
+	"github.com/conflict-gen/conflict-gen/generator/model"
+	"github.com/conflict-gen/conflict-gen/templates"
+)
+
+// DefaultOutputFile is the name of the generated file.
+const DefaultOutputFile = "zz_generated.conflict.go"
+
+// Options configure one run of the generator.
+type Options struct {
+	// Patterns are the API packages to generate for, as go list takes them
+	// (./api/..., or import paths).
+	Patterns []string
+	// OutputDir, when set, holds one generated package per API package, at
+	// OutputDir/<group>/<version>; when empty the file is written next to
+	// the types, into the API package.
+	OutputDir string
+	// OutputFile is the generated file's name (default DefaultOutputFile).
+	OutputFile string
+	// HeaderFile is a file whose text starts every generated file, with
+	// YEAR replaced by the current year (Kubernetes' boilerplate
+	// convention).
+	HeaderFile string
+	// Verify compares instead of writing: Run fails listing the files that
+	// are stale or missing, and writes nothing.
+	Verify bool
+}
+
+// File is one generated file.
+type File struct {
+	// Path is where it goes.
+	Path string
+	// Package is the API package it was generated from.
+	Package string
+	// Content is the gofmt'd source.
+	Content []byte
+}
+
+// Generate loads, models and renders, without writing. On bad input the
+// error is an ErrorList.
+func Generate(opts Options) ([]File, error) {
+	if len(opts.Patterns) == 0 {
+		return nil, fmt.Errorf("no packages given")
+	}
+	file := opts.OutputFile
+	if file == "" {
+		file = DefaultOutputFile
+	}
+	if filepath.Base(file) != file {
+		return nil, fmt.Errorf("output file %q must be a file name, not a path", file)
+	}
+	var header []byte
+	if opts.HeaderFile != "" {
+		var err error
+		if header, err = gengo.GoBoilerplate(opts.HeaderFile, "", ""); err != nil {
+			return nil, fmt.Errorf("reading header file: %w", err)
+		}
+	}
+
+	loaded, err := load(opts.Patterns)
+	if err != nil {
+		return nil, err
+	}
+	pkgs, err := build(loaded, outputLayout{dir: opts.OutputDir, file: file})
+	if err != nil {
+		return nil, err
+	}
+	return render(pkgs, header)
+}
+
+func render(pkgs []*model.Package, header []byte) ([]File, error) {
+	files := make([]File, 0, len(pkgs))
+	for _, pkg := range pkgs {
+		content, err := templates.Render(pkg, header)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, File{Path: filepath.Join(pkg.Output.Dir, pkg.Output.File), Package: pkg.Path, Content: content})
+	}
+	return files, nil
+}
+
+// Run generates and writes every file, or, with Verify, checks them. It
+// reports what it did to log. Nothing is written unless every package
+// generated without error.
+func Run(opts Options, log io.Writer) error {
+	files, err := Generate(opts)
+	if err != nil {
+		return err
+	}
+	if opts.Verify {
+		return verify(files)
+	}
+	return write(files, log)
+}

@@ -1,0 +1,138 @@
+// Package model is the generator's description of what to generate: plain
+// Go data, built and validated once by package generator from the loaded
+// API packages, and turned into code by package templates.
+package model
+
+import "fmt"
+
+// Package is one API package and the file generated for it.
+type Package struct {
+	// Path is the API package's import path.
+	Path string
+	// Name is the API package's Go name.
+	Name string
+	// Group is the API group (the +groupName package marker), or "".
+	Group string
+	// Kinds are the package's kinds that get helpers, sorted by name.
+	Kinds []*Kind
+	// Output says where the generated file goes.
+	Output Output
+	// Reserved are identifiers declared at the output package's scope that
+	// generated imports must not shadow. Only set when the output is the API
+	// package itself.
+	Reserved map[string]bool
+}
+
+// Output is where a generated file goes.
+type Output struct {
+	// Dir is the directory the file is written into.
+	Dir string
+	// File is the file's name, e.g. zz_generated.conflict.go.
+	File string
+	// PackageName is the generated file's package clause.
+	PackageName string
+	// SamePackage is true when the file is part of the API package, so
+	// that its types are used without a qualifier.
+	SamePackage bool
+}
+
+// Kind is one Kubernetes object kind: a struct type that embeds
+// metav1.TypeMeta and metav1.ObjectMeta.
+type Kind struct {
+	// Name is the Go type's name, which is also the kind.
+	Name string
+	// Pos is where the type is declared.
+	Pos Position
+	// StatusSubresource is true when the kind is served with a /status
+	// subresource, so that status writes go through it.
+	StatusSubresource bool
+	// ObservedGeneration is the path from the kind to its int64
+	// observedGeneration field, or nil if it has none.
+	ObservedGeneration FieldPath
+	// Conditions is the path from the kind to its []metav1.Condition
+	// field, or nil if it has none.
+	Conditions FieldPath
+}
+
+// FieldPath is a path of struct fields from a kind, such as
+// Status.ObservedGeneration.
+type FieldPath []Field
+
+// Field is one step of a FieldPath.
+type Field struct {
+	// Name is the Go field name.
+	Name string
+	// Pointer is set when the field is a pointer to a struct: code that
+	// reads through it must check for nil, and code that writes through it
+	// allocates a Pointer.Name from package Pointer.Path.
+	Pointer *TypeRef
+}
+
+// TypeRef names a Go type.
+type TypeRef struct {
+	// Path is the import path of the type's package.
+	Path string
+	// Name is the type's name.
+	Name string
+}
+
+// String returns the path as Go source writes it, e.g.
+// Status.ObservedGeneration.
+func (p FieldPath) String() string {
+	s := ""
+	for i, f := range p {
+		if i > 0 {
+			s += "."
+		}
+		s += f.Name
+	}
+	return s
+}
+
+// Position is a place in a source file.
+type Position struct {
+	// File is the file's path.
+	File string
+	// Line is the 1-based line number.
+	Line int
+}
+
+// String returns file:line.
+func (p Position) String() string { return fmt.Sprintf("%s:%d", p.File, p.Line) }
+
+// The names of the helpers generated for a kind, in one place so that the
+// generator's checks and the templates agree.
+
+// UpdateFunc is the name of the kind's update helper.
+func (k *Kind) UpdateFunc() string { return "Update" + k.Name + "WithRetry" }
+
+// UpdateStatusFunc is the name of the kind's status update helper.
+func (k *Kind) UpdateStatusFunc() string { return "Update" + k.Name + "StatusWithRetry" }
+
+// CreateOrUpdateFunc is the name of the kind's create-or-update helper.
+func (k *Kind) CreateOrUpdateFunc() string { return "CreateOrUpdate" + k.Name + "WithRetry" }
+
+// NeedsReconcileFunc is the name of the kind's observed-generation check.
+func (k *Kind) NeedsReconcileFunc() string { return k.Name + "NeedsReconcile" }
+
+// SetObservedGenerationFunc is the name of the kind's observed-generation
+// setter.
+func (k *Kind) SetObservedGenerationFunc() string { return "Set" + k.Name + "ObservedGeneration" }
+
+// SetConditionFunc is the name of the kind's condition setter.
+func (k *Kind) SetConditionFunc() string { return "Set" + k.Name + "Condition" }
+
+// Declared lists every name the generated file declares for the kind.
+func (k *Kind) Declared() []string {
+	names := []string{k.UpdateFunc(), k.CreateOrUpdateFunc()}
+	if k.StatusSubresource {
+		names = append(names, k.UpdateStatusFunc())
+	}
+	if k.ObservedGeneration != nil {
+		names = append(names, k.NeedsReconcileFunc(), k.SetObservedGenerationFunc())
+	}
+	if k.Conditions != nil {
+		names = append(names, k.SetConditionFunc())
+	}
+	return names
+}

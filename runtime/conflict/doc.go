@@ -1,0 +1,25 @@
+// Package conflict is the runtime behind the helpers that conflict-gen
+// generates for Kubernetes API types.
+//
+// The API server rejects a write made from a stale read with 409 Conflict.
+// The helpers in this package turn "read, mutate, write" into an operation
+// that survives concurrent writers: the mutation is applied to a fresh copy
+// of the object, written with optimistic locking (the copy's
+// resourceVersion), and on a conflict the object is read again and the
+// mutation applied again, under a jittered exponential backoff bounded by a
+// time budget and the context's deadline.
+//
+// Generated code calls the generic functions [Update], [UpdateStatus] and
+// [CreateOrUpdate] with the kind's identity; users normally call the typed
+// wrappers (UpdateXWithRetry and friends) and tune them with [Option]s:
+//
+//	err := v1alpha1.UpdateNodeWithRetry(ctx, r.Client, node,
+//		func(n *v1alpha1.Node) error {
+//			n.Spec.DesiredPowerState = v1alpha1.PowerStateOn
+//			return nil
+//		},
+//		conflict.WithReader(mgr.GetAPIReader()))
+//
+// When retries run out the error is a [*Error]; it unwraps to the last API
+// error, so apierrors.IsConflict still reports true.
+package conflict

@@ -1,0 +1,64 @@
+package conflict
+
+import (
+	"time"
+
+	"github.com/go-logr/logr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// Option tunes one helper call.
+type Option func(*options)
+
+type options struct {
+	backoff    Backoff
+	budget     time.Duration
+	reader     client.Reader
+	fieldOwner string
+	metrics    *Metrics
+	logger     *logr.Logger
+}
+
+func newOptions(opts []Option) options {
+	o := options{backoff: DefaultBackoff, budget: DefaultBudget, metrics: DefaultMetrics}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// WithBackoff sets the delay between attempts (default [DefaultBackoff]).
+func WithBackoff(b Backoff) Option {
+	return func(o *options) { o.backoff = b }
+}
+
+// WithBudget bounds how long a call keeps retrying conflicts (default
+// [DefaultBudget]). The context's deadline, when earlier, wins.
+func WithBudget(d time.Duration) Option {
+	return func(o *options) { o.budget = d }
+}
+
+// WithReader sets where the object is read again after a conflict. Pass
+// the manager's API reader (mgr.GetAPIReader()): the default, the client
+// itself, is often backed by an informer cache that can still hold the
+// stale object, so the retry would conflict again.
+func WithReader(r client.Reader) Option {
+	return func(o *options) { o.reader = r }
+}
+
+// WithFieldOwner sets the field manager recorded for every write.
+func WithFieldOwner(owner string) Option {
+	return func(o *options) { o.fieldOwner = owner }
+}
+
+// WithMetrics records into m instead of [DefaultMetrics]; nil records
+// nothing.
+func WithMetrics(m *Metrics) Option {
+	return func(o *options) { o.metrics = m }
+}
+
+// WithLogger logs retries to l instead of the logger in the context
+// (log.FromContext).
+func WithLogger(l logr.Logger) Option {
+	return func(o *options) { o.logger = &l }
+}
