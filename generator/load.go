@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"os"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -30,6 +32,13 @@ func load(patterns []string) (*loaded, error) {
 	reg, err := newRegistry()
 	if err != nil {
 		return nil, err
+	}
+	for _, p := range patterns {
+		if dir, ok := localDir(p); ok {
+			if _, err := os.Stat(dir); err != nil {
+				return nil, ErrorList{{Msg: fmt.Sprintf("%s: no such package directory", p)}}
+			}
+		}
 	}
 	roots, err := loader.LoadRoots(patterns...)
 	if err != nil {
@@ -79,6 +88,10 @@ func (l *loaded) check(root *loader.Package, errs *errorList) bool {
 	return ok
 }
 
+// scannerNoise is the marker parser's position inside the marker's text,
+// which says nothing to a user who has the marker's file and line.
+var scannerNoise = regexp.MustCompile(` \(at <input>[^)]*\)`)
+
 // addLoaderError adds an error from controller-tools (type checking,
 // marker parsing) with its position.
 func (l *errorList) addLoaderError(pkg *loader.Package, err error) {
@@ -88,7 +101,7 @@ func (l *errorList) addLoaderError(pkg *loader.Package, err error) {
 			l.addLoaderError(pkg, sub)
 		}
 	case loader.PositionedError:
-		l.add(tokenPosition(pkg.Fset, e.Pos), "%s", e.Error())
+		l.add(tokenPosition(pkg.Fset, e.Pos), "%s", scannerNoise.ReplaceAllString(e.Error(), ""))
 	case packages.Error:
 		l.add(packagesErrorPosition(e), "%s", packagesErrorMessage(pkg, e))
 	default:
@@ -124,4 +137,13 @@ func packagesErrorMessage(pkg *loader.Package, e packages.Error) string {
 		return fmt.Sprintf("package %s: %s", pkg.PkgPath, e.Msg)
 	}
 	return e.Msg
+}
+
+// localDir returns the directory a relative or absolute package pattern
+// names, without a trailing /...
+func localDir(pattern string) (string, bool) {
+	if !strings.HasPrefix(pattern, ".") && !strings.HasPrefix(pattern, "/") {
+		return "", false
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(pattern, "..."), "/"), true
 }

@@ -26,13 +26,16 @@ var (
 	objectRootMarker        = markers.Must(markers.MakeDefinition("kubebuilder:object:root", markers.DescribesType, false))
 	statusSubresourceMarker = markers.Must(markers.MakeDefinition("kubebuilder:subresource:status", markers.DescribesType, struct{}{}))
 
-	// client-gen's markers. The sub-markers with arguments are registered
-	// so that they are not taken for arguments of +genclient itself.
-	genclientMarker          = markers.Must(markers.MakeDefinition("genclient", markers.DescribesType, markers.RawArguments(nil)))
-	genclientNoStatusMarker  = markers.Must(markers.MakeDefinition("genclient:noStatus", markers.DescribesType, markers.RawArguments(nil)))
-	genclientSkipVerbsMarker = markers.Must(markers.MakeDefinition("genclient:skipVerbs", markers.DescribesType, markers.RawArguments(nil)))
-	genclientOnlyVerbsMarker = markers.Must(markers.MakeDefinition("genclient:onlyVerbs", markers.DescribesType, markers.RawArguments(nil)))
-	genclientMethodMarker    = markers.Must(markers.MakeDefinition("genclient:method", markers.DescribesType, markers.RawArguments(nil)))
+	// client-gen's markers. Its sub-markers are registered too: a marker
+	// +genclient:x=y that is not registered is looked up as +genclient with
+	// the argument y, which +genclient does not take.
+	genclientMarker              = markers.Must(markers.MakeDefinition("genclient", markers.DescribesType, struct{}{}))
+	genclientNoStatusMarker      = markers.Must(markers.MakeDefinition("genclient:noStatus", markers.DescribesType, struct{}{}))
+	genclientNonNamespacedMarker = markers.Must(markers.MakeDefinition("genclient:nonNamespaced", markers.DescribesType, struct{}{}))
+	genclientNoVerbsMarker       = markers.Must(markers.MakeDefinition("genclient:noVerbs", markers.DescribesType, struct{}{}))
+	genclientSkipVerbsMarker     = markers.Must(markers.MakeDefinition("genclient:skipVerbs", markers.DescribesType, markers.RawArguments(nil)))
+	genclientOnlyVerbsMarker     = markers.Must(markers.MakeDefinition("genclient:onlyVerbs", markers.DescribesType, markers.RawArguments(nil)))
+	genclientMethodMarker        = markers.Must(markers.MakeDefinition("genclient:method", markers.DescribesType, markers.RawArguments(nil)))
 )
 
 // Strategies are the values +conflict:merge accepts, with what they mean.
@@ -62,7 +65,7 @@ func newRegistry() (*markers.Registry, error) {
 	err := markers.RegisterAll(reg,
 		generatePackageMarker, generateTypeMarker, observedGenMarker, mergeFieldMarker, mergeTypeMarker,
 		groupNameMarker, objectRootMarker, statusSubresourceMarker,
-		genclientMarker, genclientNoStatusMarker, genclientSkipVerbsMarker, genclientOnlyVerbsMarker, genclientMethodMarker)
+		genclientMarker, genclientNoStatusMarker, genclientNonNamespacedMarker, genclientNoVerbsMarker, genclientSkipVerbsMarker, genclientOnlyVerbsMarker, genclientMethodMarker)
 	return reg, err
 }
 

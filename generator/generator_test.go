@@ -1,0 +1,213 @@
+package generator
+
+import (
+	"flag"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
+
+func TestGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts Options
+	}{
+		{"kubebuilder", Options{Patterns: []string{"./testdata/apis/kubebuilder"}}},
+		{"clientgen", Options{Patterns: []string{"./testdata/apis/clientgen"}}},
+		{"optout", Options{Patterns: []string{"./testdata/apis/optout"}}},
+		{"kubebuilder_outputdir", Options{Patterns: []string{"./testdata/apis/kubebuilder"}, OutputDir: "out"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			files, err := Generate(tc.opts)
+			require.NoError(t, err)
+			require.Len(t, files, 1)
+			golden := filepath.Join("testdata", "golden", tc.name+".go.golden")
+			if *update {
+				require.NoError(t, os.WriteFile(golden, files[0].Content, 0o644))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err, "run go test ./generator -update to create it")
+			assert.Equal(t, string(want), string(files[0].Content))
+		})
+	}
+}
+
+func TestWhatIsAKind(t *testing.T) {
+	files, err := Generate(Options{Patterns: []string{"./testdata/apis/kubebuilder", "./testdata/apis/clientgen", "./testdata/apis/optout"}})
+	require.NoError(t, err)
+	require.Len(t, files, 3)
+	src := map[string]string{}
+	for _, f := range files {
+		src[filepath.Base(filepath.Dir(f.Path))] = string(f.Content)
+	}
+	has := func(pkg, name string) bool { return strings.Contains(src[pkg], "\nfunc "+name+"(") }
+
+	assert.True(t, has("kubebuilder", "UpdateCronJobWithRetry"), "root marker in a detached block")
+	assert.True(t, has("kubebuilder", "UpdateCronJobStatusWithRetry"), "+kubebuilder:subresource:status")
+	assert.True(t, has("kubebuilder", "CronJobNeedsReconcile"))
+	assert.True(t, has("kubebuilder", "SetCronJobCondition"))
+	assert.True(t, has("kubebuilder", "UpdateScheduleWithRetry"))
+	assert.False(t, has("kubebuilder", "UpdateScheduleStatusWithRetry"), "no status subresource")
+	assert.True(t, has("kubebuilder", "SetScheduleObservedGeneration"), "+conflict:observedGeneration through a pointer")
+	assert.False(t, has("kubebuilder", "SetScheduleCondition"), "conditions that are not metav1.Conditions")
+	for _, name := range []string{"CronJobList", "Config", "Ignored", "Generic", "unexported"} {
+		assert.False(t, has("kubebuilder", "Update"+name+"WithRetry"), name)
+	}
+
+	assert.True(t, has("clientgen", "UpdateDeploymentStatusWithRetry"), "+genclient with status")
+	assert.True(t, has("clientgen", "SetDeploymentCondition"), "conditions promoted from an inline struct of another package")
+	assert.True(t, has("clientgen", "DeploymentNeedsReconcile"))
+	assert.True(t, has("clientgen", "UpdateSecretWithRetry"))
+	assert.False(t, has("clientgen", "UpdateSecretStatusWithRetry"), "+genclient:noStatus")
+	assert.False(t, has("clientgen", "UpdateLeaseStatusWithRetry"), "+genclient:skipVerbs=updateStatus")
+	assert.False(t, has("clientgen", "UpdateDeploymentListWithRetry"))
+
+	assert.True(t, has("optout", "UpdateWantedWithRetry"), "type marker overrides the package")
+	assert.False(t, has("optout", "UpdateSkippedWithRetry"), "package opted out")
+}
+
+func TestBadInputIsReportedWithPositions(t *testing.T) {
+	for _, tc := range []struct {
+		pkg  string
+		want []string
+		// onlyNextToTypes: a problem only when the file goes into the API
+		// package.
+		onlyNextToTypes bool
+	}{
+		{"unknownstrategy", []string{`testdata/bad/unknownstrategy/types.go:14: unknown merge strategy "newest" in +conflict:merge (known: atomic, conditions, max, min, ours, strict, theirs, union)`}, false},
+		{"unknownmarker", []string{`testdata/bad/unknownmarker/types.go:6: unknown marker +conflict:generat (known: generate, merge, observedGeneration)`}, false},
+		{"badarg", []string{`testdata/bad/badarg/types.go:6: expected true or false, got "maybe"`}, false},
+		{"badobsgen", []string{
+			`testdata/bad/badobsgen/types.go:7: +conflict:observedGeneration=Status.Seen on Missing: no field Seen in github.com/conflict-gen/conflict-gen/generator/testdata/bad/badobsgen.ThingStatus`,
+			`testdata/bad/badobsgen/types.go:15: +conflict:observedGeneration=Status.Phase on WrongType: the field is string, not int64`,
+		}, false},
+		{"notakind", []string{`testdata/bad/notakind/types.go:5: +conflict:generate=true on Settings, which is not a Kubernetes object kind (an exported struct that embeds metav1.TypeMeta and metav1.ObjectMeta)`}, false},
+		{"clash", []string{`testdata/bad/clash/types.go:12: UpdateThingWithRetry is declared here, and conflict-gen generates a function of that name for kind Thing: rename it, or generate into a separate package (--output-dir)`}, true},
+	} {
+		t.Run(tc.pkg, func(t *testing.T) {
+			// Next to the types, together with a good package: nothing at
+			// all is written.
+			err := Run(Options{Patterns: []string{"./testdata/apis/optout", "./testdata/bad/" + tc.pkg}}, io.Discard)
+			var list ErrorList
+			require.ErrorAs(t, err, &list)
+			assert.Equal(t, strings.Join(tc.want, "\n"), err.Error())
+			assert.NoFileExists(t, filepath.Join("testdata", "bad", tc.pkg, DefaultOutputFile))
+			assert.NoFileExists(t, filepath.Join("testdata", "apis", "optout", DefaultOutputFile))
+
+			if !tc.onlyNextToTypes {
+				out := t.TempDir()
+				err = Run(Options{Patterns: []string{"./testdata/apis/optout", "./testdata/bad/" + tc.pkg}, OutputDir: out}, io.Discard)
+				require.ErrorAs(t, err, &list)
+				assertEmpty(t, out)
+			}
+		})
+	}
+}
+
+func TestUnknownPackages(t *testing.T) {
+	err := Run(Options{Patterns: []string{"./testdata/nosuchdir"}}, io.Discard)
+	require.EqualError(t, err, "./testdata/nosuchdir: no such package directory")
+
+	err = Run(Options{Patterns: []string{"example.com/no/such/package"}}, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "example.com/no/such/package")
+}
+
+func TestVerify(t *testing.T) {
+	out := t.TempDir()
+	opts := Options{Patterns: []string{"./testdata/apis/kubebuilder", "./testdata/apis/optout"}, OutputDir: out}
+	require.NoError(t, Run(opts, io.Discard))
+	written := filepath.Join(out, "apis", "kubebuilder", DefaultOutputFile)
+	require.FileExists(t, written)
+
+	opts.Verify = true
+	require.NoError(t, Run(opts, io.Discard))
+
+	require.NoError(t, os.WriteFile(written, []byte("package kubebuilder\n"), 0o644))
+	missing := filepath.Join(out, "apis", "optout", DefaultOutputFile)
+	require.NoError(t, os.Remove(missing))
+	err := Run(opts, io.Discard)
+	var stale *StaleError
+	require.ErrorAs(t, err, &stale)
+	assert.Equal(t, []string{written}, stale.Stale)
+	assert.Equal(t, []string{missing}, stale.Missing)
+	content, _ := os.ReadFile(written)
+	assert.Equal(t, "package kubebuilder\n", string(content), "verify writes nothing")
+}
+
+func TestOutputIsDeterministic(t *testing.T) {
+	a, err := Generate(Options{Patterns: []string{"./testdata/apis/kubebuilder", "./testdata/apis/clientgen"}})
+	require.NoError(t, err)
+	b, err := Generate(Options{Patterns: []string{"./testdata/apis/clientgen", "./testdata/apis/kubebuilder"}})
+	require.NoError(t, err)
+	assert.Equal(t, a, b)
+}
+
+func TestHeaderFile(t *testing.T) {
+	header := filepath.Join(t.TempDir(), "boilerplate.go.txt")
+	require.NoError(t, os.WriteFile(header, []byte("/*\nCopyright YEAR The Authors.\n*/\n"), 0o644))
+	files, err := Generate(Options{Patterns: []string{"./testdata/apis/optout"}, HeaderFile: header})
+	require.NoError(t, err)
+	year := strconv.Itoa(time.Now().UTC().Year())
+	want := "//go:build !ignore_autogenerated\n\n/*\nCopyright " + year + " The Authors.\n*/\n\n// Code generated by conflict-gen. DO NOT EDIT.\n\npackage optout\n"
+	assert.True(t, strings.HasPrefix(string(files[0].Content), want), string(files[0].Content[:200]))
+}
+
+// TestGeneratedIntoTheAPIPackageCompiles generates next to the types of a
+// copy of the infra example (whose deepcopy is generated by controller-gen)
+// in a scratch module, and builds and vets it.
+func TestGeneratedIntoTheAPIPackageCompiles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a scratch module")
+	}
+	root, err := filepath.Abs("..")
+	require.NoError(t, err)
+	mod := t.TempDir()
+	pkgDir := filepath.Join(mod, "api", "infra", "v1alpha1")
+	require.NoError(t, os.MkdirAll(pkgDir, 0o755))
+	src := filepath.Join(root, "examples", "api", "infra", "v1alpha1")
+	entries, err := os.ReadDir(src)
+	require.NoError(t, err)
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(pkgDir, e.Name()), data, 0o644))
+	}
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	require.NoError(t, err)
+	gomod = []byte(strings.Replace(string(gomod), "module github.com/conflict-gen/conflict-gen",
+		"module example.com/scratch\n\nrequire github.com/conflict-gen/conflict-gen v0.0.0\n\nreplace github.com/conflict-gen/conflict-gen => "+root, 1))
+	require.NoError(t, os.WriteFile(filepath.Join(mod, "go.mod"), gomod, 0o644))
+	gosum, err := os.ReadFile(filepath.Join(root, "go.sum"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(mod, "go.sum"), gosum, 0o644))
+
+	t.Chdir(mod)
+	require.NoError(t, Run(Options{Patterns: []string{"./api/..."}}, io.Discard))
+	require.FileExists(t, filepath.Join(pkgDir, DefaultOutputFile))
+	cmd := exec.Command("go", "vet", "./...")
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	outBytes, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(outBytes))
+
+	// Generating again reads the package without the file it generated
+	// (the ignore_autogenerated build tag) and finds it current.
+	require.NoError(t, Run(Options{Patterns: []string{"./api/..."}, Verify: true}, io.Discard))
+}
+
+func assertEmpty(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	assert.Empty(t, entries)
+}
