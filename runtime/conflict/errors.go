@@ -50,7 +50,7 @@ func (e *Error) Error() string {
 		why = e.Cause.Error()
 	}
 	return fmt.Sprintf("%s %s %s: %s after %d attempts (last resourceVersion %q): %v",
-		e.Operation, kindString(e.Kind), e.Key, why, e.Attempts, e.ResourceVersion, e.Err)
+		e.Operation, kindString(e.Kind), keyString(e.Key), why, e.Attempts, e.ResourceVersion, e.Err)
 }
 
 // Unwrap returns the last API error and, if the context ended, its error.
@@ -77,4 +77,13 @@ func kindString(gk schema.GroupKind) string {
 		return gk.Kind
 	}
 	return gk.Kind + "." + gk.Group
+}
+
+// keyString is namespace/name, or the name alone for cluster-scoped
+// objects.
+func keyString(key client.ObjectKey) string {
+	if key.Namespace == "" {
+		return key.Name
+	}
+	return key.String()
 }

@@ -190,7 +190,7 @@ func (r *run[O, T]) loopFrom(ctx context.Context, obj, base T, mutate func(T) er
 			return err
 		}
 		if uid != "" && fresh.GetUID() != uid {
-			return fmt.Errorf("%s %s %s: %w", r.operation, kindString(r.kind), r.key, ErrObjectReplaced)
+			return fmt.Errorf("%s %s %s: %w", r.operation, kindString(r.kind), keyString(r.key), ErrObjectReplaced)
 		}
 		base = fresh
 	}
@@ -223,7 +223,7 @@ func (r *run[O, T]) wait(ctx context.Context, attempts int, rv string, last erro
 }
 
 func (r *run[O, T]) invalid() error {
-	return fmt.Errorf("%s %s %s: %w", r.operation, kindString(r.kind), r.key, ErrInvalidMutation)
+	return fmt.Errorf("%s %s %s: %w", r.operation, kindString(r.kind), keyString(r.key), ErrInvalidMutation)
 }
 
 func (r *run[O, T]) updateOptions() []client.UpdateOption {

@@ -1,0 +1,39 @@
+# conflict-gen's build. Every tool comes from the Go module proxy at the
+# version pinned in go.mod (controller-gen is a `tool` dependency).
+
+GO ?= go
+CONTROLLER_GEN ?= $(GO) tool controller-gen
+CONFLICT_GEN ?= $(GO) run ./cmd/conflict-gen
+HEADER := hack/boilerplate.go.txt
+
+.PHONY: all generate verify test test-unit lint bench help
+
+all: generate test
+
+help: ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+generate: ## Generate deepcopy and CRDs (controller-gen) and the conflict helpers for examples/api.
+	$(CONTROLLER_GEN) object:headerFile=$(HEADER) paths=./examples/api/...
+	$(CONTROLLER_GEN) crd paths=./examples/api/... output:crd:artifacts:config=examples/config/crd
+	$(CONFLICT_GEN) --go-header-file $(HEADER) --output-dir examples/zz_generated ./examples/api/...
+
+verify: ## Fail if anything generated is stale.
+	$(CONFLICT_GEN) --verify --go-header-file $(HEADER) --output-dir examples/zz_generated ./examples/api/...
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	cp -R go.mod go.sum Makefile hack cmd generator templates runtime examples "$$tmp"/ && \
+	$(MAKE) --no-print-directory -C "$$tmp" generate >/dev/null && \
+	diff -r examples "$$tmp/examples" && echo "generated files are up to date"
+
+lint: ## gofmt and go vet.
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+test-unit: ## Unit and golden tests of the root module.
+	$(GO) test ./...
+
+test: lint verify test-unit ## Everything CI runs.
+
+bench: ## Benchmarks.
+	$(GO) test -run '^$$' -bench . -benchmem ./...
