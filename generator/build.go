@@ -53,10 +53,7 @@ func buildPackage(l *loaded, root *loader.Package, out outputLayout, errs *error
 	if v := pkgMarkers.Get(generatePackageMarker.Name); v != nil {
 		pkgEnabled = v.(bool)
 	}
-	pkg := &model.Package{Path: root.PkgPath, Name: root.Name}
-	if v := pkgMarkers.Get(groupNameMarker.Name); v != nil {
-		pkg.Group = v.(string)
-	}
+	pkg := &model.Package{Path: root.PkgPath, Name: root.Name, Group: groupName(root.Syntax, root.Types)}
 
 	err = markers.EachType(l.collector, root, func(info *markers.TypeInfo) {
 		if kind := buildKind(root, info, pkgEnabled, errs); kind != nil {
@@ -111,7 +108,8 @@ func buildKind(root *loader.Package, info *markers.TypeInfo, pkgEnabled bool, er
 		return nil
 	}
 
-	kind := &model.Kind{Name: info.Name, Pos: pos, StatusSubresource: hasStatusSubresource(info)}
+	_, _, noStatusField := resolvePath(root.Types, obj.Type(), "Status")
+	kind := &model.Kind{Name: info.Name, Pos: pos, StatusSubresource: hasStatusSubresource(info, noStatusField == "")}
 	if v := info.Markers.Get(observedGenMarker.Name); v != nil {
 		path, typ, msg := resolvePath(root.Types, obj.Type(), v.(string))
 		switch {
@@ -131,12 +129,14 @@ func buildKind(root *loader.Package, info *markers.TypeInfo, pkgEnabled bool, er
 	return kind
 }
 
-// hasStatusSubresource reads kubebuilder's and client-gen's markers.
-func hasStatusSubresource(info *markers.TypeInfo) bool {
+// hasStatusSubresource reads kubebuilder's and client-gen's markers. Like
+// client-gen, it gives +genclient kinds a status subresource only when
+// they have a Status field.
+func hasStatusSubresource(info *markers.TypeInfo, hasStatusField bool) bool {
 	if info.Markers.Get(statusSubresourceMarker.Name) != nil {
 		return true
 	}
-	if info.Markers.Get(genclientMarker.Name) == nil || info.Markers.Get(genclientNoStatusMarker.Name) != nil {
+	if !hasStatusField || info.Markers.Get(genclientMarker.Name) == nil || info.Markers.Get(genclientNoStatusMarker.Name) != nil {
 		return false
 	}
 	for _, v := range info.Markers[genclientSkipVerbsMarker.Name] {

@@ -3,6 +3,8 @@ package generator
 import (
 	"fmt"
 	"go/ast"
+	"go/constant"
+	"go/types"
 	"sort"
 	"strings"
 
@@ -22,7 +24,6 @@ var (
 
 // Markers of other generators that decide what conflict-gen generates.
 var (
-	groupNameMarker         = markers.Must(markers.MakeDefinition("groupName", markers.DescribesPackage, ""))
 	objectRootMarker        = markers.Must(markers.MakeDefinition("kubebuilder:object:root", markers.DescribesType, false))
 	statusSubresourceMarker = markers.Must(markers.MakeDefinition("kubebuilder:subresource:status", markers.DescribesType, struct{}{}))
 
@@ -64,7 +65,7 @@ func newRegistry() (*markers.Registry, error) {
 	reg := &markers.Registry{}
 	err := markers.RegisterAll(reg,
 		generatePackageMarker, generateTypeMarker, observedGenMarker, mergeFieldMarker, mergeTypeMarker,
-		groupNameMarker, objectRootMarker, statusSubresourceMarker,
+		objectRootMarker, statusSubresourceMarker,
 		genclientMarker, genclientNoStatusMarker, genclientNonNamespacedMarker, genclientNoVerbsMarker, genclientSkipVerbsMarker, genclientOnlyVerbsMarker, genclientMethodMarker)
 	return reg, err
 }
@@ -121,4 +122,26 @@ func MarkerHelp() string {
 		fmt.Fprintf(&b, "      %-10s %s\n", s, Strategies[s])
 	}
 	return b.String()
+}
+
+// groupName reads the +groupName package marker, or else the package's
+// GroupName string constant (client-gen style packages such as
+// k8s.io/api/apps/v1 have only that). The marker is not parsed by
+// controller-tools because the core group is written +groupName= (empty),
+// which its parser rejects for every argument type.
+func groupName(files []*ast.File, pkg *types.Package) string {
+	for _, file := range files {
+		for _, group := range file.Comments {
+			for _, c := range group.List {
+				text := strings.TrimSpace(strings.TrimPrefix(c.Text, "//"))
+				if v, ok := strings.CutPrefix(text, "+groupName="); ok {
+					return strings.Trim(strings.TrimSpace(v), `"`)
+				}
+			}
+		}
+	}
+	if c, ok := pkg.Scope().Lookup("GroupName").(*types.Const); ok && c.Val().Kind() == constant.String {
+		return constant.StringVal(c.Val())
+	}
+	return ""
 }

@@ -1,0 +1,75 @@
+package compat
+
+import (
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/conflict-gen/conflict-gen/generator"
+)
+
+var wild = []string{
+	"sigs.k8s.io/cluster-api/api/core/v1beta2",
+	"k8s.io/api/apps/v1",
+	"k8s.io/api/batch/v1",
+	"k8s.io/api/core/v1",
+}
+
+// TestWildAPIPackagesGenerateCompileAndVet generates helpers for wild
+// packages into a scratch module that has this module's dependencies, and
+// builds and vets the result.
+func TestWildAPIPackagesGenerateCompileAndVet(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a scratch module")
+	}
+	here, err := os.Getwd()
+	require.NoError(t, err)
+	testModule := filepath.Dir(here)
+	root := filepath.Dir(testModule)
+
+	scratch := t.TempDir()
+	gomod, err := os.ReadFile(filepath.Join(testModule, "go.mod"))
+	require.NoError(t, err)
+	mod := regexp.MustCompile(`(?m)^module .*$`).ReplaceAllString(string(gomod), "module example.com/scratch")
+	mod = strings.Replace(mod, "=> ../", "=> "+root, 1)
+	require.NoError(t, os.WriteFile(filepath.Join(scratch, "go.mod"), []byte(mod), 0o644))
+	gosum, err := os.ReadFile(filepath.Join(testModule, "go.sum"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(scratch, "go.sum"), gosum, 0o644))
+
+	t.Chdir(scratch)
+	require.NoError(t, generator.Run(generator.Options{Patterns: wild, OutputDir: "gen"}, io.Discard))
+
+	read := func(rel string) string {
+		data, err := os.ReadFile(filepath.Join(scratch, "gen", rel, generator.DefaultOutputFile))
+		require.NoError(t, err)
+		return string(data)
+	}
+	capi := read("core/v1beta2")
+	assert.Contains(t, capi, "func UpdateMachineDeploymentStatusWithRetry(")
+	assert.Contains(t, capi, "func SetClusterCondition(obj *corev1beta2.Cluster, c metav1.Condition)")
+	assert.Contains(t, capi, `schema.GroupKind{Group: "cluster.x-k8s.io", Kind: "Machine"}`)
+
+	apps := read("apps/v1")
+	assert.Contains(t, apps, "func UpdateDeploymentStatusWithRetry(")
+	assert.Contains(t, apps, `schema.GroupKind{Group: "apps", Kind: "Deployment"}`, "group from the GroupName constant")
+	assert.NotContains(t, apps, "ControllerRevisionStatusWithRetry", "no Status field, no status helper")
+
+	core := read("core/v1")
+	assert.Contains(t, core, `schema.GroupKind{Group: "", Kind: "Pod"}`, "+groupName= is the core group")
+	assert.Contains(t, core, "func UpdatePodStatusWithRetry(")
+	assert.NotContains(t, core, "ConfigMapStatusWithRetry")
+	assert.Contains(t, core, `corev1 "k8s.io/api/core/v1"`, "Kubernetes-style import names")
+
+	cmd := exec.Command("go", "vet", "./gen/...")
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+}

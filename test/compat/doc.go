@@ -1,0 +1,15 @@
+// Package compat checks conflict-gen against API packages written by
+// others, with their own marker and Go habits: cluster-api's core API
+// (kubebuilder markers, v1beta2 conditions) and k8s.io/api (client-gen
+// markers, no root markers, +groupName= for the core group, GroupName
+// constants).
+package compat
+
+import (
+	// The packages the test generates for; imported so that go.mod pins
+	// their versions.
+	_ "k8s.io/api/apps/v1"
+	_ "k8s.io/api/batch/v1"
+	_ "k8s.io/api/core/v1"
+	_ "sigs.k8s.io/cluster-api/api/core/v1beta2"
+)
