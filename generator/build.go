@@ -68,6 +68,11 @@ func buildPackage(l *loaded, root *loader.Package, out outputLayout, errs *error
 	if len(pkg.Kinds) == 0 {
 		return pkg
 	}
+	merges := newMergeBuilder(l, root.PkgPath, errs)
+	for _, kind := range pkg.Kinds {
+		kind.Merge = merges.structFor(root.Types.Scope().Lookup(kind.Name).Type().(*types.Named))
+	}
+	merges.finish(pkg)
 	pkg.Output = out.outputFor(root)
 	if pkg.Output.SamePackage {
 		pkg.Reserved = map[string]bool{}
@@ -230,13 +235,22 @@ func isConditionSlice(t types.Type) bool {
 // checkNameClashes reports declarations of the API package that the
 // generated file would declare again.
 func checkNameClashes(root *loader.Package, pkg *model.Package, errs *errorList) {
+	clash := func(name, what string) {
+		if obj := root.Types.Scope().Lookup(name); obj != nil {
+			errs.add(tokenPosition(root.Fset, obj.Pos()),
+				"%s is declared here, and conflict-gen generates a function of that name %s: rename it, or generate into a separate package (--output-dir)", name, what)
+		}
+	}
 	for _, kind := range pkg.Kinds {
 		for _, name := range kind.Declared() {
-			if obj := root.Types.Scope().Lookup(name); obj != nil {
-				errs.add(tokenPosition(root.Fset, obj.Pos()),
-					"%s is declared here, and conflict-gen generates a function of that name for kind %s: rename it, or generate into a separate package (--output-dir)", name, kind.Name)
-			}
+			clash(name, "for kind "+kind.Name)
 		}
+	}
+	for _, s := range pkg.MergeStructs {
+		clash(s.Func, "to merge "+s.Type.Name)
+	}
+	for _, k := range pkg.MergeKeys {
+		clash(k.Func, "to key "+k.Elem.Name)
 	}
 }
 

@@ -92,6 +92,16 @@ func TestBadInputIsReportedWithPositions(t *testing.T) {
 			`testdata/bad/badobsgen/types.go:15: +conflict:observedGeneration=Status.Phase on WrongType: the field is string, not int64`,
 		}, false},
 		{"notakind", []string{`testdata/bad/notakind/types.go:5: +conflict:generate=true on Settings, which is not a Kubernetes object kind (an exported struct that embeds metav1.TypeMeta and metav1.ObjectMeta)`}, false},
+		{"mergemarkers", []string{
+			`testdata/bad/mergemarkers/types.go:26: field Inner of ThingSpec: +conflict:merge=max needs an ordered type (integer, float, string, metav1.Time, metav1.MicroTime, resource.Quantity, or a pointer to one), not mergemarkers.Inner`,
+			`testdata/bad/mergemarkers/types.go:29: field Items of ThingSpec: +conflict:merge=union needs a slice of comparable elements, not []mergemarkers.Item`,
+			`testdata/bad/mergemarkers/types.go:33: field Keyed of ThingSpec: list map key id names no field of Item`,
+			`testdata/bad/mergemarkers/types.go:37: conflicting markers on field Twice of ThingSpec: +conflict:merge=ours and +conflict:merge=theirs`,
+			`testdata/bad/mergemarkers/types.go:41: field BadKey of ThingSpec: list map key attrs of Item must be a string, integer or boolean field, not map[string]string`,
+			`testdata/bad/mergemarkers/types.go:44: field NotComparable of ThingSpec: +listType=set needs comparable elements, not mergemarkers.Item`,
+			`testdata/bad/mergemarkers/types.go:47: field NoKey of ThingSpec: +listType=map needs +listMapKey`,
+			`testdata/bad/mergemarkers/types.go:50: field Flag of ThingSpec: +conflict:merge=min needs an ordered type (integer, float, string, metav1.Time, metav1.MicroTime, resource.Quantity, or a pointer to one), not map[string]string`,
+		}, false},
 		{"clash", []string{`testdata/bad/clash/types.go:12: UpdateThingWithRetry is declared here, and conflict-gen generates a function of that name for kind Thing: rename it, or generate into a separate package (--output-dir)`}, true},
 	} {
 		t.Run(tc.pkg, func(t *testing.T) {

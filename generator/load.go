@@ -23,6 +23,7 @@ type loaded struct {
 	roots     []*loader.Package
 	collector *markers.Collector
 	checker   *loader.TypeChecker
+	byPath    map[string]*loader.Package
 }
 
 // load loads the packages matched by patterns with controller-tools'

@@ -24,6 +24,17 @@ var (
 
 // Markers of other generators that decide what conflict-gen generates.
 var (
+	// The API server's topology markers: how server-side apply, and so the
+	// three-way merge, sees lists, maps and structs.
+	listTypeFieldMarker   = markers.Must(markers.MakeDefinition("listType", markers.DescribesField, ""))
+	listTypeTypeMarker    = markers.Must(markers.MakeDefinition("listType", markers.DescribesType, ""))
+	listMapKeyFieldMarker = markers.Must(markers.MakeDefinition("listMapKey", markers.DescribesField, ""))
+	listMapKeyTypeMarker  = markers.Must(markers.MakeDefinition("listMapKey", markers.DescribesType, ""))
+	mapTypeFieldMarker    = markers.Must(markers.MakeDefinition("mapType", markers.DescribesField, ""))
+	mapTypeTypeMarker     = markers.Must(markers.MakeDefinition("mapType", markers.DescribesType, ""))
+	structTypeFieldMarker = markers.Must(markers.MakeDefinition("structType", markers.DescribesField, ""))
+	structTypeTypeMarker  = markers.Must(markers.MakeDefinition("structType", markers.DescribesType, ""))
+
 	objectRootMarker        = markers.Must(markers.MakeDefinition("kubebuilder:object:root", markers.DescribesType, false))
 	statusSubresourceMarker = markers.Must(markers.MakeDefinition("kubebuilder:subresource:status", markers.DescribesType, struct{}{}))
 
@@ -66,6 +77,8 @@ func newRegistry() (*markers.Registry, error) {
 	err := markers.RegisterAll(reg,
 		generatePackageMarker, generateTypeMarker, observedGenMarker, mergeFieldMarker, mergeTypeMarker,
 		objectRootMarker, statusSubresourceMarker,
+		listTypeFieldMarker, listTypeTypeMarker, listMapKeyFieldMarker, listMapKeyTypeMarker,
+		mapTypeFieldMarker, mapTypeTypeMarker, structTypeFieldMarker, structTypeTypeMarker,
 		genclientMarker, genclientNoStatusMarker, genclientNonNamespacedMarker, genclientNoVerbsMarker, genclientSkipVerbsMarker, genclientOnlyVerbsMarker, genclientMethodMarker)
 	return reg, err
 }

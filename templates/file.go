@@ -44,6 +44,14 @@ func Render(pkg *model.Package, header []byte) ([]byte, error) {
 		f.Add(g.updateHelpers())
 		f.Add(g.generationHelpers())
 		f.Add(g.conditionHelpers())
+		f.Add(g.mergeHelpers())
+	}
+	g.kind = nil
+	for _, s := range pkg.MergeStructs {
+		f.Add(g.mergeStruct(s))
+	}
+	for _, k := range pkg.MergeKeys {
+		f.Add(g.mergeKey(k))
 	}
 	g.imports.apply(f)
 

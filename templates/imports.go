@@ -29,6 +29,7 @@ var packageNames = map[string]string{
 	metaPath:           "meta",
 	metav1Path:         "v1",
 	schemaPath:         "schema",
+	"strconv":          "strconv",
 }
 
 // versionName matches package names that are only an API version. They

@@ -17,6 +17,11 @@ type Package struct {
 	Kinds []*Kind
 	// Output says where the generated file goes.
 	Output Output
+	// MergeStructs are the struct types reachable from the kinds, each with
+	// its generated merge function, sorted by function name.
+	MergeStructs []*MergeStruct
+	// MergeKeys are the key functions of the list maps, sorted by name.
+	MergeKeys []*MergeKey
 	// Reserved are identifiers declared at the output package's scope that
 	// generated imports must not shadow. Only set when the output is the API
 	// package itself.
@@ -52,6 +57,8 @@ type Kind struct {
 	// Conditions is the path from the kind to its []metav1.Condition
 	// field, or nil if it has none.
 	Conditions FieldPath
+	// Merge is the kind's three-way merge.
+	Merge *MergeStruct
 }
 
 // FieldPath is a path of struct fields from a kind, such as
@@ -119,14 +126,24 @@ func (k *Kind) NeedsReconcileFunc() string { return k.Name + "NeedsReconcile" }
 // setter.
 func (k *Kind) SetObservedGenerationFunc() string { return "Set" + k.Name + "ObservedGeneration" }
 
+// MergeFunc is the name of the kind's three-way merge.
+func (k *Kind) MergeFunc() string { return "Merge" + k.Name }
+
+// UpdateFromFunc is the name of the kind's merging update helper.
+func (k *Kind) UpdateFromFunc() string { return "Update" + k.Name + "From" }
+
+// UpdateStatusFromFunc is the name of the kind's merging status update
+// helper.
+func (k *Kind) UpdateStatusFromFunc() string { return "Update" + k.Name + "StatusFrom" }
+
 // SetConditionFunc is the name of the kind's condition setter.
 func (k *Kind) SetConditionFunc() string { return "Set" + k.Name + "Condition" }
 
 // Declared lists every name the generated file declares for the kind.
 func (k *Kind) Declared() []string {
-	names := []string{k.UpdateFunc(), k.CreateOrUpdateFunc()}
+	names := []string{k.UpdateFunc(), k.CreateOrUpdateFunc(), k.MergeFunc(), k.UpdateFromFunc()}
 	if k.StatusSubresource {
-		names = append(names, k.UpdateStatusFunc())
+		names = append(names, k.UpdateStatusFunc(), k.UpdateStatusFromFunc())
 	}
 	if k.ObservedGeneration != nil {
 		names = append(names, k.NeedsReconcileFunc(), k.SetObservedGenerationFunc())

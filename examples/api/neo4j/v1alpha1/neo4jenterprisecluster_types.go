@@ -6,7 +6,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// ImageSpec names the Neo4j image.
+// ImageSpec names the Neo4j image. Repository and tag change together:
+// merging one writer's repository with another's tag would name an image
+// nobody asked for.
+// +structType=atomic
 type ImageSpec struct {
 	// Repo is the image repository.
 	// +kubebuilder:default=neo4j
@@ -23,9 +26,45 @@ type ImageSpec struct {
 // TopologySpec is how many servers the cluster runs.
 type TopologySpec struct {
 	// Servers is the number of Neo4j servers (one StatefulSet replica each).
+	// When two writers scale concurrently, the larger cluster wins.
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=20
+	// +conflict:merge=max
 	Servers int32 `json:"servers"`
+
+	// MaxUnavailable is how many servers a rolling upgrade may take down at
+	// once. When two writers change it concurrently, the safer (smaller)
+	// value wins.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	// +conflict:merge=min
+	MaxUnavailable int32 `json:"maxUnavailable,omitempty"`
+}
+
+// ServerPort is a port the servers listen on.
+type ServerPort struct {
+	// Name names the port.
+	Name string `json:"name"`
+	// Port is the port number.
+	Port int32 `json:"port"`
+	// Protocol is TCP or UDP.
+	// +optional
+	Protocol corev1.Protocol `json:"protocol,omitempty"`
+	// Advertised is whether the port is advertised to clients.
+	// +optional
+	Advertised bool `json:"advertised,omitempty"`
+}
+
+// BackupSpec schedules backups.
+type BackupSpec struct {
+	// Schedule is a cron schedule.
+	Schedule string `json:"schedule"`
+	// Bucket is where backups go.
+	// +optional
+	Bucket string `json:"bucket,omitempty"`
+	// RetentionDays is how long backups are kept.
+	// +optional
+	RetentionDays *int32 `json:"retentionDays,omitempty"`
 }
 
 // StorageSpec is each server's data volume.
@@ -33,7 +72,8 @@ type StorageSpec struct {
 	// ClassName is the storage class of the volume.
 	// +optional
 	ClassName string `json:"className,omitempty"`
-	// Size is the volume's size.
+	// Size is the volume's size. Volumes only grow.
+	// +conflict:merge=max
 	Size resource.Quantity `json:"size"`
 }
 
@@ -45,6 +85,31 @@ type Neo4jEnterpriseClusterSpec struct {
 	Topology TopologySpec `json:"topology"`
 	// Storage is each server's data volume.
 	Storage StorageSpec `json:"storage"`
+	// Plugins are the Neo4j plugins to install; writers add and remove
+	// plugins independently.
+	// +conflict:merge=union
+	// +optional
+	Plugins []string `json:"plugins,omitempty"`
+	// Ports are the ports the servers listen on, by name and port.
+	// +listType=map
+	// +listMapKey=name
+	// +listMapKey=port
+	// +optional
+	Ports []ServerPort `json:"ports,omitempty"`
+	// Env is extra environment for the servers, by name, as Kubernetes
+	// types declare it with patch tags.
+	// +optional
+	Env []corev1.EnvVar `json:"env,omitempty" patchStrategy:"merge" patchMergeKey:"name"`
+	// NodeSelector places the servers; it is one value, replaced whole.
+	// +mapType=atomic
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	// Tolerations are replaced whole (lists are atomic unless marked).
+	// +optional
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+	// Backup schedules backups; nil disables them.
+	// +optional
+	Backup *BackupSpec `json:"backup,omitempty"`
 	// Resources are each server's compute resources.
 	// +optional
 	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
@@ -73,9 +138,15 @@ type Neo4jEnterpriseClusterStatus struct {
 	// ReadyServers is the number of servers that joined the cluster.
 	// +optional
 	ReadyServers int32 `json:"readyServers,omitempty"`
-	// Endpoints are the cluster's client endpoints.
+	// Endpoints are the cluster's client endpoints. The server's version
+	// wins: a writer holding an older read must not put back old addresses.
+	// +conflict:merge=theirs
 	// +optional
 	Endpoints EndpointsStatus `json:"endpoints,omitempty"`
+	// Servers are the servers' own conditions, keyed by type.
+	// +conflict:merge=conditions
+	// +optional
+	Servers []ServerCondition `json:"servers,omitempty"`
 	// ObservedGeneration is the generation the status describes.
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
@@ -84,6 +155,23 @@ type Neo4jEnterpriseClusterStatus struct {
 	// +listMapKey=type
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// ServerCondition is a condition of the servers, in Neo4j's own shape.
+type ServerCondition struct {
+	// Type is the condition's type.
+	Type string `json:"type"`
+	// Status is True, False or Unknown.
+	Status metav1.ConditionStatus `json:"status"`
+	// LastTransitionTime is when Status last changed.
+	// +optional
+	LastTransitionTime metav1.Time `json:"lastTransitionTime,omitempty"`
+	// Reason says why, in one word.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+	// Server names the server that reported it.
+	// +optional
+	Server string `json:"server,omitempty"`
 }
 
 // EndpointsStatus are the addresses clients connect to.

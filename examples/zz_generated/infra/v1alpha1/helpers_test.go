@@ -526,3 +526,8 @@ func TestObservedGenerationAndConditions(t *testing.T) {
 	assert.Equal(t, firstTransition, got.LastTransitionTime, "the status did not change, so neither does the transition time")
 	assert.True(t, helpers.NodeNeedsReconcile(n))
 }
+
+var (
+	t1 = metav1.NewTime(time.Date(2026, 1, 1, 0, 1, 0, 0, time.UTC))
+	t2 = metav1.NewTime(time.Date(2026, 1, 1, 0, 2, 0, 0, time.UTC))
+)

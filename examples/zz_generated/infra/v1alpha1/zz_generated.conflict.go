@@ -81,6 +81,38 @@ func SetGroupCondition(obj *infrav1alpha1.Group, c metav1.Condition) (changed bo
 	return meta.SetStatusCondition(&obj.Status.Conditions, c)
 }
 
+// MergeGroup merges three versions of a Group, as git merges files: base is what
+// the caller read, current what the server has now, desired what the caller
+// wants. A field changed on one side only takes that side's value; a field
+// changed on both sides is decided by its +conflict:merge strategy (desired
+// wins by default). Lists, maps and structs merge as the API server's
+// topology markers describe them. The result is a new object; the inputs are
+// not modified. Fields under the strict strategy that both sides changed are
+// reported in a *conflict.MergeError.
+func MergeGroup(base, current, desired *infrav1alpha1.Group) (*infrav1alpha1.Group, error) {
+	m := &conflict.Merger{}
+	out := conflictMergeGroup(m, "", conflict.Ours, base, current, desired)
+	if err := m.Err(); err != nil {
+		return nil, err
+	}
+	return out.DeepCopy(), nil
+}
+
+// UpdateGroupFrom writes modified, an edited copy of original, with original's
+// resourceVersion. On a conflict it reads the Group again, merges with MergeGroup
+// (original, what it read, modified) and writes the result, retrying as
+// UpdateGroupWithRetry does. A *conflict.MergeError stops it and nothing is written.
+// On success modified holds the server's answer. See conflict.UpdateFrom.
+func UpdateGroupFrom(ctx context.Context, c client.Client, original, modified *infrav1alpha1.Group, opts ...conflict.Option) error {
+	return conflict.UpdateFrom(ctx, c, schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, original, modified, MergeGroup, opts...)
+}
+
+// UpdateGroupStatusFrom is UpdateGroupFrom through the status subresource.
+// See conflict.UpdateStatusFrom.
+func UpdateGroupStatusFrom(ctx context.Context, c client.Client, original, modified *infrav1alpha1.Group, opts ...conflict.Option) error {
+	return conflict.UpdateStatusFrom(ctx, c, schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, original, modified, MergeGroup, opts...)
+}
+
 // UpdateNodeWithRetry applies mutate to a fresh copy of the Node named by obj and
 // updates it, reading it again and retrying when the API server answers
 // 409 Conflict. The first attempt starts from obj when obj carries a
@@ -124,4 +156,131 @@ func SetNodeObservedGeneration(obj *infrav1alpha1.Node) {
 func SetNodeCondition(obj *infrav1alpha1.Node, c metav1.Condition) (changed bool) {
 	c.ObservedGeneration = obj.Generation
 	return meta.SetStatusCondition(&obj.Status.Conditions, c)
+}
+
+// MergeNode merges three versions of a Node, as git merges files: base is what
+// the caller read, current what the server has now, desired what the caller
+// wants. A field changed on one side only takes that side's value; a field
+// changed on both sides is decided by its +conflict:merge strategy (desired
+// wins by default). Lists, maps and structs merge as the API server's
+// topology markers describe them. The result is a new object; the inputs are
+// not modified. Fields under the strict strategy that both sides changed are
+// reported in a *conflict.MergeError.
+func MergeNode(base, current, desired *infrav1alpha1.Node) (*infrav1alpha1.Node, error) {
+	m := &conflict.Merger{}
+	out := conflictMergeNode(m, "", conflict.Ours, base, current, desired)
+	if err := m.Err(); err != nil {
+		return nil, err
+	}
+	return out.DeepCopy(), nil
+}
+
+// UpdateNodeFrom writes modified, an edited copy of original, with original's
+// resourceVersion. On a conflict it reads the Node again, merges with MergeNode
+// (original, what it read, modified) and writes the result, retrying as
+// UpdateNodeWithRetry does. A *conflict.MergeError stops it and nothing is written.
+// On success modified holds the server's answer. See conflict.UpdateFrom.
+func UpdateNodeFrom(ctx context.Context, c client.Client, original, modified *infrav1alpha1.Node, opts ...conflict.Option) error {
+	return conflict.UpdateFrom(ctx, c, schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Node"}, original, modified, MergeNode, opts...)
+}
+
+// UpdateNodeStatusFrom is UpdateNodeFrom through the status subresource.
+// See conflict.UpdateStatusFrom.
+func UpdateNodeStatusFrom(ctx context.Context, c client.Client, original, modified *infrav1alpha1.Node, opts ...conflict.Option) error {
+	return conflict.UpdateStatusFrom(ctx, c, schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Node"}, original, modified, MergeNode, opts...)
+}
+
+// conflictMergeGroup merges Group field by field.
+func conflictMergeGroup(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *infrav1alpha1.Group) (out infrav1alpha1.Group) {
+	defer m.Under(m.Mark(), name)
+	out.TypeMeta = current.TypeMeta
+	out.ObjectMeta = conflict.MergeObjectMeta(m, "metadata", s, &base.ObjectMeta, &current.ObjectMeta, &desired.ObjectMeta)
+	out.Spec = conflictMergeGroupSpec(m, "spec", s, &base.Spec, &current.Spec, &desired.Spec)
+	out.Status = conflictMergeGroupStatus(m, "status", s, &base.Status, &current.Status, &desired.Status)
+	return out
+}
+
+// conflictMergeGroupPolicy merges GroupPolicy field by field.
+func conflictMergeGroupPolicy(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *infrav1alpha1.GroupPolicy) (out infrav1alpha1.GroupPolicy) {
+	defer m.Under(m.Mark(), name)
+	out.ScaleDown = conflict.Leaf(m, "scaleDown", s, base.ScaleDown, current.ScaleDown, desired.ScaleDown)
+	out.ScaleDownUnneededTime = conflict.Atomic(m, "scaleDownUnneededTime", s, base.ScaleDownUnneededTime, current.ScaleDownUnneededTime, desired.ScaleDownUnneededTime)
+	out.MaxNodeProvisionTime = conflict.Atomic(m, "maxNodeProvisionTime", s, base.MaxNodeProvisionTime, current.MaxNodeProvisionTime, desired.MaxNodeProvisionTime)
+	return out
+}
+
+// conflictMergeGroupSpec merges GroupSpec field by field.
+func conflictMergeGroupSpec(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *infrav1alpha1.GroupSpec) (out infrav1alpha1.GroupSpec) {
+	defer m.Under(m.Mark(), name)
+	out.MinSize = conflict.Leaf(m, "minSize", s, base.MinSize, current.MinSize, desired.MinSize)
+	out.MaxSize = conflict.Leaf(m, "maxSize", s, base.MaxSize, current.MaxSize, desired.MaxSize)
+	out.TargetSize = conflict.Leaf(m, "targetSize", s, base.TargetSize, current.TargetSize, desired.TargetSize)
+	out.Policy = conflictMergeGroupPolicy(m, "policy", s, &base.Policy, &current.Policy, &desired.Policy)
+	return out
+}
+
+// conflictMergeGroupStatus merges GroupStatus field by field.
+func conflictMergeGroupStatus(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *infrav1alpha1.GroupStatus) (out infrav1alpha1.GroupStatus) {
+	defer m.Under(m.Mark(), name)
+	out.Size = conflict.Leaf(m, "size", s, base.Size, current.Size, desired.Size)
+	out.ReadyNodes = conflict.MergeSet(m, "readyNodes", base.ReadyNodes, current.ReadyNodes, desired.ReadyNodes)
+	out.ObservedGeneration = conflict.Leaf(m, "observedGeneration", s, base.ObservedGeneration, current.ObservedGeneration, desired.ObservedGeneration)
+	out.Conditions = conflict.MergeListMap(m, "conditions", s, base.Conditions, current.Conditions, desired.Conditions, "type", conflictKeyMetav1ConditionByType, conflictMergeMetav1Condition)
+	return out
+}
+
+// conflictMergeMetav1Condition merges Condition field by field.
+func conflictMergeMetav1Condition(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *metav1.Condition) (out metav1.Condition) {
+	defer m.Under(m.Mark(), name)
+	out.Type = conflict.Leaf(m, "type", s, base.Type, current.Type, desired.Type)
+	out.Status = conflict.Leaf(m, "status", s, base.Status, current.Status, desired.Status)
+	out.ObservedGeneration = conflict.Leaf(m, "observedGeneration", s, base.ObservedGeneration, current.ObservedGeneration, desired.ObservedGeneration)
+	out.LastTransitionTime = conflict.Compared(m, "lastTransitionTime", s, base.LastTransitionTime, current.LastTransitionTime, desired.LastTransitionTime, conflict.CompareTime)
+	out.Reason = conflict.Leaf(m, "reason", s, base.Reason, current.Reason, desired.Reason)
+	out.Message = conflict.Leaf(m, "message", s, base.Message, current.Message, desired.Message)
+	if out.Status == current.Status {
+		out.LastTransitionTime = current.LastTransitionTime
+	} else if out.Status == desired.Status {
+		out.LastTransitionTime = desired.LastTransitionTime
+	}
+	return out
+}
+
+// conflictMergeNode merges Node field by field.
+func conflictMergeNode(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *infrav1alpha1.Node) (out infrav1alpha1.Node) {
+	defer m.Under(m.Mark(), name)
+	out.TypeMeta = current.TypeMeta
+	out.ObjectMeta = conflict.MergeObjectMeta(m, "metadata", s, &base.ObjectMeta, &current.ObjectMeta, &desired.ObjectMeta)
+	out.Spec = conflictMergeNodeSpec(m, "spec", s, &base.Spec, &current.Spec, &desired.Spec)
+	out.Status = conflictMergeNodeStatus(m, "status", s, &base.Status, &current.Status, &desired.Status)
+	return out
+}
+
+// conflictMergeNodeSpec merges NodeSpec field by field.
+func conflictMergeNodeSpec(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *infrav1alpha1.NodeSpec) (out infrav1alpha1.NodeSpec) {
+	defer m.Under(m.Mark(), name)
+	out.DesiredPowerState = conflict.Leaf(m, "desiredPowerState", conflict.Strict, base.DesiredPowerState, current.DesiredPowerState, desired.DesiredPowerState)
+	out.GroupRef = conflict.Leaf(m, "groupRef", s, base.GroupRef, current.GroupRef, desired.GroupRef)
+	out.KubernetesNodeName = conflict.Leaf(m, "kubernetesNodeName", s, base.KubernetesNodeName, current.KubernetesNodeName, desired.KubernetesNodeName)
+	out.Pricing = conflict.Leaf(m, "pricing", s, base.Pricing, current.Pricing, desired.Pricing)
+	out.StartupPodSpec = conflict.Leaf(m, "startupPodSpec", s, base.StartupPodSpec, current.StartupPodSpec, desired.StartupPodSpec)
+	out.ShutdownPodSpec = conflict.Leaf(m, "shutdownPodSpec", s, base.ShutdownPodSpec, current.ShutdownPodSpec, desired.ShutdownPodSpec)
+	return out
+}
+
+// conflictMergeNodeStatus merges NodeStatus field by field.
+func conflictMergeNodeStatus(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *infrav1alpha1.NodeStatus) (out infrav1alpha1.NodeStatus) {
+	defer m.Under(m.Mark(), name)
+	out.PowerState = conflict.Leaf(m, "powerState", s, base.PowerState, current.PowerState, desired.PowerState)
+	out.Progress = conflict.Leaf(m, "progress", s, base.Progress, current.Progress, desired.Progress)
+	out.LastStartupTime = conflict.ComparedPtr(m, "lastStartupTime", conflict.Max, base.LastStartupTime, current.LastStartupTime, desired.LastStartupTime, conflict.CompareTime)
+	out.Count = conflict.Leaf(m, "count", s, base.Count, current.Count, desired.Count)
+	out.ObservedGeneration = conflict.Leaf(m, "observedGeneration", s, base.ObservedGeneration, current.ObservedGeneration, desired.ObservedGeneration)
+	out.Conditions = conflict.MergeListMap(m, "conditions", s, base.Conditions, current.Conditions, desired.Conditions, "type", conflictKeyMetav1ConditionByType, conflictMergeMetav1Condition)
+	return out
+}
+
+// conflictKeyMetav1ConditionByType identifies an element of a list of Condition.
+func conflictKeyMetav1ConditionByType(e *metav1.Condition) string {
+	return string(e.Type)
 }

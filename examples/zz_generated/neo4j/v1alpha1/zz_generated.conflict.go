@@ -26,11 +26,13 @@ import (
 	"context"
 	neo4jv1alpha1 "github.com/conflict-gen/conflict-gen/examples/api/neo4j/v1alpha1"
 	"github.com/conflict-gen/conflict-gen/runtime/conflict"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"strconv"
 )
 
 // This file needs a conflict runtime that supports version 1 of the generated code.
@@ -79,4 +81,213 @@ func SetNeo4jEnterpriseClusterObservedGeneration(obj *neo4jv1alpha1.Neo4jEnterpr
 func SetNeo4jEnterpriseClusterCondition(obj *neo4jv1alpha1.Neo4jEnterpriseCluster, c metav1.Condition) (changed bool) {
 	c.ObservedGeneration = obj.Generation
 	return meta.SetStatusCondition(&obj.Status.Conditions, c)
+}
+
+// MergeNeo4jEnterpriseCluster merges three versions of a Neo4jEnterpriseCluster, as git merges files: base is what
+// the caller read, current what the server has now, desired what the caller
+// wants. A field changed on one side only takes that side's value; a field
+// changed on both sides is decided by its +conflict:merge strategy (desired
+// wins by default). Lists, maps and structs merge as the API server's
+// topology markers describe them. The result is a new object; the inputs are
+// not modified. Fields under the strict strategy that both sides changed are
+// reported in a *conflict.MergeError.
+func MergeNeo4jEnterpriseCluster(base, current, desired *neo4jv1alpha1.Neo4jEnterpriseCluster) (*neo4jv1alpha1.Neo4jEnterpriseCluster, error) {
+	m := &conflict.Merger{}
+	out := conflictMergeNeo4jEnterpriseCluster(m, "", conflict.Ours, base, current, desired)
+	if err := m.Err(); err != nil {
+		return nil, err
+	}
+	return out.DeepCopy(), nil
+}
+
+// UpdateNeo4jEnterpriseClusterFrom writes modified, an edited copy of original, with original's
+// resourceVersion. On a conflict it reads the Neo4jEnterpriseCluster again, merges with MergeNeo4jEnterpriseCluster
+// (original, what it read, modified) and writes the result, retrying as
+// UpdateNeo4jEnterpriseClusterWithRetry does. A *conflict.MergeError stops it and nothing is written.
+// On success modified holds the server's answer. See conflict.UpdateFrom.
+func UpdateNeo4jEnterpriseClusterFrom(ctx context.Context, c client.Client, original, modified *neo4jv1alpha1.Neo4jEnterpriseCluster, opts ...conflict.Option) error {
+	return conflict.UpdateFrom(ctx, c, schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jEnterpriseCluster"}, original, modified, MergeNeo4jEnterpriseCluster, opts...)
+}
+
+// UpdateNeo4jEnterpriseClusterStatusFrom is UpdateNeo4jEnterpriseClusterFrom through the status subresource.
+// See conflict.UpdateStatusFrom.
+func UpdateNeo4jEnterpriseClusterStatusFrom(ctx context.Context, c client.Client, original, modified *neo4jv1alpha1.Neo4jEnterpriseCluster, opts ...conflict.Option) error {
+	return conflict.UpdateStatusFrom(ctx, c, schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jEnterpriseCluster"}, original, modified, MergeNeo4jEnterpriseCluster, opts...)
+}
+
+// conflictMergeBackupSpec merges BackupSpec field by field.
+func conflictMergeBackupSpec(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *neo4jv1alpha1.BackupSpec) (out neo4jv1alpha1.BackupSpec) {
+	defer m.Under(m.Mark(), name)
+	out.Schedule = conflict.Leaf(m, "schedule", s, base.Schedule, current.Schedule, desired.Schedule)
+	out.Bucket = conflict.Leaf(m, "bucket", s, base.Bucket, current.Bucket, desired.Bucket)
+	out.RetentionDays = conflict.LeafPtr(m, "retentionDays", s, base.RetentionDays, current.RetentionDays, desired.RetentionDays)
+	return out
+}
+
+// conflictMergeCorev1EnvVar merges EnvVar field by field.
+func conflictMergeCorev1EnvVar(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *corev1.EnvVar) (out corev1.EnvVar) {
+	defer m.Under(m.Mark(), name)
+	out.Name = conflict.Leaf(m, "name", s, base.Name, current.Name, desired.Name)
+	out.Value = conflict.Leaf(m, "value", s, base.Value, current.Value, desired.Value)
+	out.ValueFrom = conflict.MergePtr(m, "valueFrom", s, base.ValueFrom, current.ValueFrom, desired.ValueFrom, conflictMergeCorev1EnvVarSource)
+	return out
+}
+
+// conflictMergeCorev1EnvVarSource merges EnvVarSource field by field.
+func conflictMergeCorev1EnvVarSource(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *corev1.EnvVarSource) (out corev1.EnvVarSource) {
+	defer m.Under(m.Mark(), name)
+	out.FieldRef = conflict.Atomic(m, "fieldRef", s, base.FieldRef, current.FieldRef, desired.FieldRef)
+	out.ResourceFieldRef = conflict.Atomic(m, "resourceFieldRef", s, base.ResourceFieldRef, current.ResourceFieldRef, desired.ResourceFieldRef)
+	out.ConfigMapKeyRef = conflict.Atomic(m, "configMapKeyRef", s, base.ConfigMapKeyRef, current.ConfigMapKeyRef, desired.ConfigMapKeyRef)
+	out.SecretKeyRef = conflict.Atomic(m, "secretKeyRef", s, base.SecretKeyRef, current.SecretKeyRef, desired.SecretKeyRef)
+	out.FileKeyRef = conflict.Atomic(m, "fileKeyRef", s, base.FileKeyRef, current.FileKeyRef, desired.FileKeyRef)
+	return out
+}
+
+// conflictMergeCorev1ResourceClaim merges ResourceClaim field by field.
+func conflictMergeCorev1ResourceClaim(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *corev1.ResourceClaim) (out corev1.ResourceClaim) {
+	defer m.Under(m.Mark(), name)
+	out.Name = conflict.Leaf(m, "name", s, base.Name, current.Name, desired.Name)
+	out.Request = conflict.Leaf(m, "request", s, base.Request, current.Request, desired.Request)
+	return out
+}
+
+// conflictMergeCorev1ResourceRequirements merges ResourceRequirements field by field.
+func conflictMergeCorev1ResourceRequirements(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *corev1.ResourceRequirements) (out corev1.ResourceRequirements) {
+	defer m.Under(m.Mark(), name)
+	out.Limits = conflict.MergeMapAtomic(m, "limits", s, base.Limits, current.Limits, desired.Limits)
+	out.Requests = conflict.MergeMapAtomic(m, "requests", s, base.Requests, current.Requests, desired.Requests)
+	out.Claims = conflict.MergeListMap(m, "claims", s, base.Claims, current.Claims, desired.Claims, "name", conflictKeyCorev1ResourceClaimByName, conflictMergeCorev1ResourceClaim)
+	return out
+}
+
+// conflictMergeEndpointsStatus merges EndpointsStatus field by field.
+func conflictMergeEndpointsStatus(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *neo4jv1alpha1.EndpointsStatus) (out neo4jv1alpha1.EndpointsStatus) {
+	defer m.Under(m.Mark(), name)
+	out.Bolt = conflict.Leaf(m, "bolt", s, base.Bolt, current.Bolt, desired.Bolt)
+	out.HTTP = conflict.Leaf(m, "http", s, base.HTTP, current.HTTP, desired.HTTP)
+	return out
+}
+
+// conflictMergeMetav1Condition merges Condition field by field.
+func conflictMergeMetav1Condition(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *metav1.Condition) (out metav1.Condition) {
+	defer m.Under(m.Mark(), name)
+	out.Type = conflict.Leaf(m, "type", s, base.Type, current.Type, desired.Type)
+	out.Status = conflict.Leaf(m, "status", s, base.Status, current.Status, desired.Status)
+	out.ObservedGeneration = conflict.Leaf(m, "observedGeneration", s, base.ObservedGeneration, current.ObservedGeneration, desired.ObservedGeneration)
+	out.LastTransitionTime = conflict.Compared(m, "lastTransitionTime", s, base.LastTransitionTime, current.LastTransitionTime, desired.LastTransitionTime, conflict.CompareTime)
+	out.Reason = conflict.Leaf(m, "reason", s, base.Reason, current.Reason, desired.Reason)
+	out.Message = conflict.Leaf(m, "message", s, base.Message, current.Message, desired.Message)
+	if out.Status == current.Status {
+		out.LastTransitionTime = current.LastTransitionTime
+	} else if out.Status == desired.Status {
+		out.LastTransitionTime = desired.LastTransitionTime
+	}
+	return out
+}
+
+// conflictMergeNeo4jEnterpriseCluster merges Neo4jEnterpriseCluster field by field.
+func conflictMergeNeo4jEnterpriseCluster(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *neo4jv1alpha1.Neo4jEnterpriseCluster) (out neo4jv1alpha1.Neo4jEnterpriseCluster) {
+	defer m.Under(m.Mark(), name)
+	out.TypeMeta = current.TypeMeta
+	out.ObjectMeta = conflict.MergeObjectMeta(m, "metadata", s, &base.ObjectMeta, &current.ObjectMeta, &desired.ObjectMeta)
+	out.Spec = conflictMergeNeo4jEnterpriseClusterSpec(m, "spec", s, &base.Spec, &current.Spec, &desired.Spec)
+	out.Status = conflictMergeNeo4jEnterpriseClusterStatus(m, "status", s, &base.Status, &current.Status, &desired.Status)
+	return out
+}
+
+// conflictMergeNeo4jEnterpriseClusterSpec merges Neo4jEnterpriseClusterSpec field by field.
+func conflictMergeNeo4jEnterpriseClusterSpec(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *neo4jv1alpha1.Neo4jEnterpriseClusterSpec) (out neo4jv1alpha1.Neo4jEnterpriseClusterSpec) {
+	defer m.Under(m.Mark(), name)
+	out.Image = conflict.Atomic(m, "image", s, base.Image, current.Image, desired.Image)
+	out.Topology = conflictMergeTopologySpec(m, "topology", s, &base.Topology, &current.Topology, &desired.Topology)
+	out.Storage = conflictMergeStorageSpec(m, "storage", s, &base.Storage, &current.Storage, &desired.Storage)
+	out.Plugins = conflict.MergeSet(m, "plugins", base.Plugins, current.Plugins, desired.Plugins)
+	out.Ports = conflict.MergeListMap(m, "ports", s, base.Ports, current.Ports, desired.Ports, "", conflictKeyServerPortByNamePort, conflictMergeServerPort)
+	out.Env = conflict.MergeListMap(m, "env", s, base.Env, current.Env, desired.Env, "name", conflictKeyCorev1EnvVarByName, conflictMergeCorev1EnvVar)
+	out.NodeSelector = conflict.Atomic(m, "nodeSelector", s, base.NodeSelector, current.NodeSelector, desired.NodeSelector)
+	out.Tolerations = conflict.Atomic(m, "tolerations", s, base.Tolerations, current.Tolerations, desired.Tolerations)
+	out.Backup = conflict.MergePtr(m, "backup", s, base.Backup, current.Backup, desired.Backup, conflictMergeBackupSpec)
+	out.Resources = conflictMergeCorev1ResourceRequirements(m, "resources", s, &base.Resources, &current.Resources, &desired.Resources)
+	out.Config = conflict.MergeMap(m, "config", s, base.Config, current.Config, desired.Config)
+	return out
+}
+
+// conflictMergeNeo4jEnterpriseClusterStatus merges Neo4jEnterpriseClusterStatus field by field.
+func conflictMergeNeo4jEnterpriseClusterStatus(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *neo4jv1alpha1.Neo4jEnterpriseClusterStatus) (out neo4jv1alpha1.Neo4jEnterpriseClusterStatus) {
+	defer m.Under(m.Mark(), name)
+	out.Phase = conflict.Leaf(m, "phase", s, base.Phase, current.Phase, desired.Phase)
+	out.ReadyServers = conflict.Leaf(m, "readyServers", s, base.ReadyServers, current.ReadyServers, desired.ReadyServers)
+	out.Endpoints = conflictMergeEndpointsStatus(m, "endpoints", conflict.Theirs, &base.Endpoints, &current.Endpoints, &desired.Endpoints)
+	out.Servers = conflict.MergeListMap(m, "servers", s, base.Servers, current.Servers, desired.Servers, "type", conflictKeyServerConditionByType, conflictMergeServerCondition)
+	out.ObservedGeneration = conflict.Leaf(m, "observedGeneration", s, base.ObservedGeneration, current.ObservedGeneration, desired.ObservedGeneration)
+	out.Conditions = conflict.MergeListMap(m, "conditions", s, base.Conditions, current.Conditions, desired.Conditions, "type", conflictKeyMetav1ConditionByType, conflictMergeMetav1Condition)
+	return out
+}
+
+// conflictMergeServerCondition merges ServerCondition field by field.
+func conflictMergeServerCondition(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *neo4jv1alpha1.ServerCondition) (out neo4jv1alpha1.ServerCondition) {
+	defer m.Under(m.Mark(), name)
+	out.Type = conflict.Leaf(m, "type", s, base.Type, current.Type, desired.Type)
+	out.Status = conflict.Leaf(m, "status", s, base.Status, current.Status, desired.Status)
+	out.LastTransitionTime = conflict.Compared(m, "lastTransitionTime", s, base.LastTransitionTime, current.LastTransitionTime, desired.LastTransitionTime, conflict.CompareTime)
+	out.Reason = conflict.Leaf(m, "reason", s, base.Reason, current.Reason, desired.Reason)
+	out.Server = conflict.Leaf(m, "server", s, base.Server, current.Server, desired.Server)
+	if out.Status == current.Status {
+		out.LastTransitionTime = current.LastTransitionTime
+	} else if out.Status == desired.Status {
+		out.LastTransitionTime = desired.LastTransitionTime
+	}
+	return out
+}
+
+// conflictMergeServerPort merges ServerPort field by field.
+func conflictMergeServerPort(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *neo4jv1alpha1.ServerPort) (out neo4jv1alpha1.ServerPort) {
+	defer m.Under(m.Mark(), name)
+	out.Name = conflict.Leaf(m, "name", s, base.Name, current.Name, desired.Name)
+	out.Port = conflict.Leaf(m, "port", s, base.Port, current.Port, desired.Port)
+	out.Protocol = conflict.Leaf(m, "protocol", s, base.Protocol, current.Protocol, desired.Protocol)
+	out.Advertised = conflict.Leaf(m, "advertised", s, base.Advertised, current.Advertised, desired.Advertised)
+	return out
+}
+
+// conflictMergeStorageSpec merges StorageSpec field by field.
+func conflictMergeStorageSpec(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *neo4jv1alpha1.StorageSpec) (out neo4jv1alpha1.StorageSpec) {
+	defer m.Under(m.Mark(), name)
+	out.ClassName = conflict.Leaf(m, "className", s, base.ClassName, current.ClassName, desired.ClassName)
+	out.Size = conflict.Compared(m, "size", conflict.Max, base.Size, current.Size, desired.Size, conflict.CompareQuantity)
+	return out
+}
+
+// conflictMergeTopologySpec merges TopologySpec field by field.
+func conflictMergeTopologySpec(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *neo4jv1alpha1.TopologySpec) (out neo4jv1alpha1.TopologySpec) {
+	defer m.Under(m.Mark(), name)
+	out.Servers = conflict.Ordered(m, "servers", conflict.Max, base.Servers, current.Servers, desired.Servers)
+	out.MaxUnavailable = conflict.Ordered(m, "maxUnavailable", conflict.Min, base.MaxUnavailable, current.MaxUnavailable, desired.MaxUnavailable)
+	return out
+}
+
+// conflictKeyCorev1EnvVarByName identifies an element of a list of EnvVar.
+func conflictKeyCorev1EnvVarByName(e *corev1.EnvVar) string {
+	return string(e.Name)
+}
+
+// conflictKeyCorev1ResourceClaimByName identifies an element of a list of ResourceClaim.
+func conflictKeyCorev1ResourceClaimByName(e *corev1.ResourceClaim) string {
+	return string(e.Name)
+}
+
+// conflictKeyMetav1ConditionByType identifies an element of a list of Condition.
+func conflictKeyMetav1ConditionByType(e *metav1.Condition) string {
+	return string(e.Type)
+}
+
+// conflictKeyServerConditionByType identifies an element of a list of ServerCondition.
+func conflictKeyServerConditionByType(e *neo4jv1alpha1.ServerCondition) string {
+	return string(e.Type)
+}
+
+// conflictKeyServerPortByNamePort identifies an element of a list of ServerPort.
+func conflictKeyServerPortByNamePort(e *neo4jv1alpha1.ServerPort) string {
+	return "name=" + string(e.Name) + ",port=" + strconv.FormatInt(int64(e.Port), 10)
 }

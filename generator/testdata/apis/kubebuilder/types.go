@@ -2,11 +2,32 @@ package kubebuilder
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/conflict-gen/conflict-gen/generator/testdata/apis/shared"
 )
+
+// JobTemplate is a list-map element keyed by name.
+type JobTemplate struct {
+	Name     string `json:"name"`
+	Priority int32  `json:"priority"`
+}
+
+// Window is one value wherever it is used: a type-level marker.
+// +conflict:merge=atomic
+type Window struct {
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
 
 // CronJobSpec is the desired state.
 type CronJobSpec struct {
 	Schedule string `json:"schedule"`
+	Window   Window `json:"window"`
+	// +listType=map
+	// +listMapKey=name
+	Jobs []JobTemplate `json:"jobs,omitempty"`
+	// A recursive type from another package.
+	Tree shared.Recursive `json:"tree"`
 	// +conflict:merge=strict
 	Suspend *bool `json:"suspend,omitempty"`
 }

@@ -1,0 +1,104 @@
+package model
+
+// MergeOp is how one field is merged; each maps to one runtime function of
+// package conflict (or to a generated merge function).
+type MergeOp int
+
+// The merge operations.
+const (
+	// OpCurrent takes current's value (TypeMeta; fields JSON never sees).
+	OpCurrent MergeOp = iota
+	// OpObjectMeta merges metadata: conflict.MergeObjectMeta.
+	OpObjectMeta
+	// OpLeaf merges a comparable value: conflict.Leaf.
+	OpLeaf
+	// OpLeafPtr merges a pointer to a comparable value: conflict.LeafPtr.
+	OpLeafPtr
+	// OpOrdered merges an ordered value under max or min: conflict.Ordered.
+	OpOrdered
+	// OpOrderedPtr is OpOrdered through a pointer: conflict.OrderedPtr.
+	OpOrderedPtr
+	// OpCompared merges a time or quantity: conflict.Compared.
+	OpCompared
+	// OpComparedPtr is OpCompared through a pointer: conflict.ComparedPtr.
+	OpComparedPtr
+	// OpAtomic merges any value as one leaf: conflict.Atomic.
+	OpAtomic
+	// OpAtomicSlice merges an atomic list of comparable elements:
+	// conflict.AtomicSlice.
+	OpAtomicSlice
+	// OpStruct merges a struct field by field with its generated function.
+	OpStruct
+	// OpStructPtr merges a pointer to a struct: conflict.MergePtr.
+	OpStructPtr
+	// OpMap merges a map of comparable values key by key: conflict.MergeMap.
+	OpMap
+	// OpMapAtomic merges a map key by key, each value as one leaf:
+	// conflict.MergeMapAtomic.
+	OpMapAtomic
+	// OpSet merges a list as a set: conflict.MergeSet.
+	OpSet
+	// OpListMap merges a list element by element by key:
+	// conflict.MergeListMap.
+	OpListMap
+)
+
+// MergeStruct is a struct type that gets a generated merge function.
+type MergeStruct struct {
+	// Type is the struct type.
+	Type TypeRef
+	// Func is the generated function's name.
+	Func string
+	// Fields are the struct's fields, in declaration order.
+	Fields []*MergeField
+	// Condition is set for condition types (a Status and a
+	// LastTransitionTime field): the transition time follows the status,
+	// as meta.SetStatusCondition keeps it.
+	Condition bool
+}
+
+// MergeField is how one field of a struct is merged.
+type MergeField struct {
+	// GoName is the field's Go name (the type's name for embedded fields).
+	GoName string
+	// Path is the field's JSON name in conflict paths; empty for inline
+	// embedded structs.
+	Path string
+	// Op is how the field is merged.
+	Op MergeOp
+	// Strategy is the field's +conflict:merge strategy (ours, theirs,
+	// strict, max, min), or empty to inherit the enclosing one.
+	Strategy string
+	// Struct is the generated merge of the struct type for OpStruct,
+	// OpStructPtr, and of the element type for OpListMap; nil for a list
+	// map of atomic elements, which merge whole (conflict.AtomicElement).
+	Struct *MergeStruct
+	// Compare names the runtime comparison for OpCompared and
+	// OpComparedPtr (CompareTime, CompareMicroTime, CompareQuantity).
+	Compare string
+	// Key identifies the elements of an OpListMap list.
+	Key *MergeKey
+}
+
+// MergeKey is the generated key function of a list map's elements.
+type MergeKey struct {
+	// Func is the generated function's name.
+	Func string
+	// Elem is the element type.
+	Elem TypeRef
+	// Name is the key field's JSON name in conflict paths
+	// (conditions[type=Ready]); empty for a composite key, whose function
+	// renders name=value pairs itself.
+	Name string
+	// Fields are the key fields.
+	Fields []KeyField
+}
+
+// KeyField is one field of a list map's key.
+type KeyField struct {
+	// GoName and JSONName name the field.
+	GoName, JSONName string
+	// Kind is how the key renders as a string: "string", "int", "uint" or
+	// "bool".
+	Kind string
+}

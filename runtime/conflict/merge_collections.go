@@ -1,0 +1,291 @@
+package conflict
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+)
+
+// MergeFunc merges the three versions of a struct field by field. conflict-gen
+// generates one for every struct type reachable from a kind.
+type MergeFunc[E any] func(m *Merger, name string, s Strategy, base, current, desired *E) E
+
+// MergePtr merges a pointer to a struct. When all three are set it merges
+// what they point to with merge; when one side added, removed or replaced
+// the struct it follows the leaf rule, and a removal on one side with a
+// change on the other is decided by s.
+func MergePtr[E any](m *Merger, name string, s Strategy, base, current, desired *E, merge MergeFunc[E]) *E {
+	switch {
+	case current != nil && desired != nil && base != nil:
+		v := merge(m, name, s, base, current, desired)
+		return &v
+	case current != nil && desired != nil: // both added
+		var zero E
+		v := merge(m, name, s, &zero, current, desired)
+		return &v
+	case desired == nil && base == nil: // we neither had nor want it
+		return current
+	case current == nil && base == nil: // we added it
+		return desired
+	case current == nil && desired == nil: // both removed
+		return nil
+	}
+	// One side removed it: if the other side left it as it was, the removal
+	// wins; otherwise removal and change conflict.
+	eq := equality.Semantic.DeepEqual
+	if current == nil && eq(desired, base) {
+		return nil
+	}
+	if desired == nil && eq(current, base) {
+		return nil
+	}
+	return resolve(m, name, s, base, current, desired)
+}
+
+// MergeMap merges a granular map key by key with the leaf rule. A key
+// removed on one side and changed on the other is decided by s.
+func MergeMap[K comparable, V comparable](m *Merger, name string, s Strategy, base, current, desired map[K]V) map[K]V {
+	if maps.Equal(desired, base) || maps.Equal(current, desired) {
+		return current
+	}
+	if maps.Equal(current, base) {
+		return desired
+	}
+	return mergeMapKeys(m, name, s, base, current, desired, func(a, b V) bool { return a == b })
+}
+
+// MergeMapAtomic merges a granular map key by key, each value as one leaf
+// compared with equality.Semantic.DeepEqual.
+func MergeMapAtomic[K comparable, V any](m *Merger, name string, s Strategy, base, current, desired map[K]V) map[K]V {
+	eq := func(a, b V) bool { return equality.Semantic.DeepEqual(a, b) }
+	if maps.EqualFunc(desired, base, eq) || maps.EqualFunc(current, desired, eq) {
+		return current
+	}
+	if maps.EqualFunc(current, base, eq) {
+		return desired
+	}
+	return mergeMapKeys(m, name, s, base, current, desired, eq)
+}
+
+func mergeMapKeys[K comparable, V any](m *Merger, name string, s Strategy, base, current, desired map[K]V, eq func(a, b V) bool) map[K]V {
+	out := make(map[K]V, len(current)+len(desired))
+	mark := m.Mark()
+	decide := func(k K) {
+		b, inBase := base[k]
+		c, inCurrent := current[k]
+		d, inDesired := desired[k]
+		same := func(x V, inX bool, y V, inY bool) bool { return inX == inY && (!inX || eq(x, y)) }
+		var keep bool
+		var v V
+		switch {
+		case same(d, inDesired, b, inBase) || same(c, inCurrent, d, inDesired):
+			v, keep = c, inCurrent
+		case same(c, inCurrent, b, inBase):
+			v, keep = d, inDesired
+		default:
+			switch s {
+			case Theirs:
+				v, keep = c, inCurrent
+			case Strict:
+				m.conflict("["+mapKeyString(k)+"]", opt(b, inBase), opt(c, inCurrent), opt(d, inDesired))
+				v, keep = c, inCurrent
+			default:
+				v, keep = d, inDesired
+			}
+		}
+		if keep {
+			out[k] = v
+		}
+	}
+	for k := range current {
+		decide(k)
+	}
+	for k := range desired {
+		if _, done := current[k]; !done {
+			decide(k)
+		}
+	}
+	m.Under(mark, name)
+	return out
+}
+
+// opt is the value of a map entry for a FieldConflict: nil when absent.
+func opt[V any](v V, present bool) any {
+	if !present {
+		return nil
+	}
+	return v
+}
+
+// MergeSet merges a list of comparable elements as a set: what either side
+// added is kept, what either side removed is gone. The order is current's,
+// then desired's additions in desired's order. Sets do not conflict.
+func MergeSet[E comparable](m *Merger, name string, base, current, desired []E) []E {
+	if slices.Equal(desired, base) || slices.Equal(current, desired) {
+		return current
+	}
+	if slices.Equal(current, base) {
+		return desired
+	}
+	out := make([]E, 0, len(current)+len(desired))
+	for _, e := range current {
+		if slices.Contains(base, e) && !slices.Contains(desired, e) {
+			continue // we removed it
+		}
+		if !slices.Contains(out, e) {
+			out = append(out, e)
+		}
+	}
+	for _, e := range desired {
+		if !slices.Contains(base, e) && !slices.Contains(out, e) {
+			out = append(out, e) // we added it
+		}
+	}
+	return out
+}
+
+// MergeListMap merges a list whose elements are identified by key fields
+// (+listType=map with +listMapKey, patchMergeKey, conditions by type):
+// element by element by key, each element with merge. Elements either
+// side added are kept; an element one side removed is gone, unless the
+// other side changed it, which s decides. The order is current's, then
+// desired's additions in desired's order.
+//
+// keyName names the key field in conflict paths ("type" gives
+// conditions[type=Ready]); it is empty for composite keys, whose key
+// function renders "a=1,b=2" itself.
+func MergeListMap[E any](m *Merger, name string, s Strategy, base, current, desired []E, keyName string, key func(*E) string, merge MergeFunc[E]) []E {
+	out := make([]E, 0, len(current)+len(desired))
+	mark := m.Mark()
+	bi, ci, di := newIndex(base, key), newIndex(current, key), newIndex(desired, key)
+	eq := equality.Semantic.DeepEqual
+	for i := range current {
+		c := &current[i]
+		k := key(c)
+		b, d := bi.find(k), di.find(k)
+		switch {
+		case b == nil && d == nil: // they added it
+			out = append(out, *c)
+		case b == nil: // both added it
+			var zero E
+			out = append(out, mergeElement(m, keyName, k, s, &zero, c, d, merge))
+		case d == nil: // we removed it
+			if !eq(c, b) {
+				if v, keep := removedAndChanged(m, keyName, k, s, b, c, d); keep {
+					out = append(out, *v)
+				}
+			}
+		default:
+			out = append(out, mergeElement(m, keyName, k, s, b, c, d, merge))
+		}
+	}
+	for i := range desired {
+		d := &desired[i]
+		k := key(d)
+		if ci.find(k) != nil {
+			continue
+		}
+		b := bi.find(k)
+		switch {
+		case b == nil: // we added it
+			out = append(out, *d)
+		case !eq(d, b): // they removed it, we changed it
+			if v, keep := removedAndChanged(m, keyName, k, s, b, nil, d); keep {
+				out = append(out, *v)
+			}
+		}
+	}
+	m.Under(mark, name)
+	if len(out) == 0 && current == nil && desired == nil {
+		return nil
+	}
+	return out
+}
+
+func mergeElement[E any](m *Merger, keyName, k string, s Strategy, b, c, d *E, merge MergeFunc[E]) E {
+	mark := m.Mark()
+	v := merge(m, "", s, b, c, d)
+	if m.Mark() > mark {
+		m.Under(mark, elementPath(keyName, k))
+	}
+	return v
+}
+
+// removedAndChanged decides an element that one side removed and the
+// other changed; nil c or d is the side that removed it.
+func removedAndChanged[E any](m *Merger, keyName, k string, s Strategy, b, c, d *E) (*E, bool) {
+	switch s {
+	case Theirs:
+		return c, c != nil
+	case Strict:
+		m.conflicts = append(m.conflicts, FieldConflict{Path: elementPath(keyName, k), Base: b, Current: ptrOrNil(c), Desired: ptrOrNil(d)})
+		return c, c != nil
+	default:
+		return d, d != nil
+	}
+}
+
+func ptrOrNil[E any](p *E) any {
+	if p == nil {
+		return nil
+	}
+	return p
+}
+
+func elementPath(keyName, k string) string {
+	if keyName == "" {
+		return "[" + k + "]"
+	}
+	return "[" + keyName + "=" + k + "]"
+}
+
+// index finds list elements by key: by scanning for short lists, which is
+// faster than a map and allocates nothing, and through a map for long ones.
+type index[E any] struct {
+	list  []E
+	key   func(*E) string
+	byKey map[string]int
+}
+
+const indexThreshold = 16
+
+func newIndex[E any](list []E, key func(*E) string) index[E] {
+	ix := index[E]{list: list, key: key}
+	if len(list) > indexThreshold {
+		ix.byKey = make(map[string]int, len(list))
+		for i := range list {
+			ix.byKey[key(&list[i])] = i
+		}
+	}
+	return ix
+}
+
+func (ix index[E]) find(k string) *E {
+	if ix.byKey != nil {
+		if i, ok := ix.byKey[k]; ok {
+			return &ix.list[i]
+		}
+		return nil
+	}
+	for i := range ix.list {
+		if ix.key(&ix.list[i]) == k {
+			return &ix.list[i]
+		}
+	}
+	return nil
+}
+
+func mapKeyString[K comparable](k K) string {
+	if s, ok := any(k).(string); ok {
+		return s
+	}
+	return fmt.Sprint(k)
+}
+
+// AtomicElement merges the elements of a list map whose element type is
+// atomic (+structType=atomic): each element is one leaf, found by key.
+func AtomicElement[E any](m *Merger, name string, s Strategy, base, current, desired *E) E {
+	return *Atomic(m, name, s, base, current, desired)
+}
