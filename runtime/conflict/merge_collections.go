@@ -157,44 +157,28 @@ func MergeSet[E comparable](m *Merger, name string, base, current, desired []E) 
 // conditions[type=Ready]); it is empty for composite keys, whose key
 // function renders "a=1,b=2" itself.
 func MergeListMap[E any](m *Merger, name string, s Strategy, base, current, desired []E, keyName string, key func(*E) string, merge MergeFunc[E]) []E {
-	out := make([]E, 0, len(current)+len(desired))
 	mark := m.Mark()
 	bi, ci, di := newIndex(base, key), newIndex(current, key), newIndex(desired, key)
-	eq := equality.Semantic.DeepEqual
-	for i := range current {
-		c := &current[i]
-		k := key(c)
-		b, d := bi.find(k), di.find(k)
-		switch {
-		case b == nil && d == nil: // they added it
-			out = append(out, *c)
-		case b == nil: // both added it
-			var zero E
-			out = append(out, mergeElement(m, keyName, k, s, &zero, c, d, merge))
-		case d == nil: // we removed it
-			if !eq(c, b) {
-				if v, keep := removedAndChanged(m, keyName, k, s, b, c, d); keep {
-					out = append(out, *v)
-				}
-			}
-		default:
-			out = append(out, mergeElement(m, keyName, k, s, b, c, d, merge))
+	// Most merges keep the length of one side; append grows the rest.
+	out := make([]E, 0, max(len(current), len(desired)))
+	emit := func(k string) {
+		if v, keep := mergeKeyed(m, keyName, k, s, bi.find(k), ci.find(k), di.find(k), merge); keep {
+			out = append(out, v)
 		}
 	}
-	for i := range desired {
-		d := &desired[i]
-		k := key(d)
-		if ci.find(k) != nil {
-			continue
-		}
-		b := bi.find(k)
-		switch {
-		case b == nil: // we added it
-			out = append(out, *d)
-		case !eq(d, b): // they removed it, we changed it
-			if v, keep := removedAndChanged(m, keyName, k, s, b, nil, d); keep {
-				out = append(out, *v)
-			}
+	// The order is that of the side that changed it: desired's when
+	// current still has base's keys in base's order, else current's; then
+	// the other side's additions in its order.
+	primary, primaryIx, secondary := current, ci, desired
+	if sameKeys(base, current, key) {
+		primary, primaryIx, secondary = desired, di, current
+	}
+	for i := range primary {
+		emit(key(&primary[i]))
+	}
+	for i := range secondary {
+		if k := key(&secondary[i]); primaryIx.find(k) == nil {
+			emit(k)
 		}
 	}
 	m.Under(mark, name)
@@ -204,34 +188,75 @@ func MergeListMap[E any](m *Merger, name string, s Strategy, base, current, desi
 	return out
 }
 
-func mergeElement[E any](m *Merger, keyName, k string, s Strategy, b, c, d *E, merge MergeFunc[E]) E {
-	mark := m.Mark()
-	v := merge(m, "", s, b, c, d)
-	if m.Mark() > mark {
-		m.Under(mark, elementPath(keyName, k))
+// mergeKeyed decides one element of a list map, given its versions (nil
+// where a side does not have it), and reports whether it stays.
+func mergeKeyed[E any](m *Merger, keyName, k string, s Strategy, b, c, d *E, merge MergeFunc[E]) (v E, keep bool) {
+	switch {
+	case c != nil && d != nil:
+		if b == nil { // both added it
+			b = new(E)
+		}
+		mark := m.Mark()
+		v = merge(m, "", s, b, c, d)
+		if m.Mark() > mark {
+			m.Under(mark, elementPath(keyName, k))
+		}
+		return v, true
+	case c != nil: // not in desired
+		if b == nil { // they added it
+			return *c, true
+		}
+		if equality.Semantic.DeepEqual(c, b) { // we removed it
+			return v, false
+		}
+		return removedAndChanged(m, keyName, k, s, b, c, nil)
+	default: // not in current
+		if b == nil { // we added it
+			return *d, true
+		}
+		if equality.Semantic.DeepEqual(d, b) { // they removed it
+			return v, false
+		}
+		return removedAndChanged(m, keyName, k, s, b, nil, d)
 	}
-	return v
+}
+
+// sameKeys reports whether two lists have the same keys in the same order.
+func sameKeys[E any](a, b []E, key func(*E) string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if key(&a[i]) != key(&b[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // removedAndChanged decides an element that one side removed and the
 // other changed; nil c or d is the side that removed it.
-func removedAndChanged[E any](m *Merger, keyName, k string, s Strategy, b, c, d *E) (*E, bool) {
+func removedAndChanged[E any](m *Merger, keyName, k string, s Strategy, b, c, d *E) (E, bool) {
+	win := d
 	switch s {
 	case Theirs:
-		return c, c != nil
+		win = c
 	case Strict:
-		m.conflicts = append(m.conflicts, FieldConflict{Path: elementPath(keyName, k), Base: b, Current: ptrOrNil(c), Desired: ptrOrNil(d)})
-		return c, c != nil
-	default:
-		return d, d != nil
+		m.conflict(elementPath(keyName, k), *b, ptrOrNil(c), ptrOrNil(d))
+		win = c
 	}
+	if win == nil {
+		var zero E
+		return zero, false
+	}
+	return *win, true
 }
 
 func ptrOrNil[E any](p *E) any {
 	if p == nil {
 		return nil
 	}
-	return p
+	return *p
 }
 
 func elementPath(keyName, k string) string {
