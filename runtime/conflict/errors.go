@@ -38,8 +38,9 @@ type Error struct {
 	ResourceVersion string
 	// Err is the last API error, a conflict.
 	Err error
-	// Cause is the context's error when the context ended, nil when the
-	// budget ran out.
+	// Cause is the context's error when the context ended, or when its
+	// deadline left no time for another attempt; nil when the budget ran
+	// out.
 	Cause error
 }
 

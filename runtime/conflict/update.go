@@ -99,7 +99,11 @@ type run[O any, T Object[O]] struct {
 	operation Operation
 	key       client.ObjectKey
 	deadline  time.Time
-	log       logr.Logger
+	// ctxDeadline is set when the context's deadline, not the budget,
+	// bounds the retries: giving up for lack of time is then the
+	// context's deadline running out.
+	ctxDeadline bool
+	log         logr.Logger
 }
 
 func newRun[O any, T Object[O]](ctx context.Context, c client.Client, kind schema.GroupKind, op Operation, obj T, opts []Option) *run[O, T] {
@@ -115,7 +119,7 @@ func newRun[O any, T Object[O]](ctx context.Context, c client.Client, kind schem
 	}
 	r.deadline = time.Now().Add(r.budget)
 	if d, ok := ctx.Deadline(); ok && d.Before(r.deadline) {
-		r.deadline = d
+		r.deadline, r.ctxDeadline = d, true
 	}
 	if r.logger != nil {
 		r.log = *r.logger
@@ -205,8 +209,13 @@ func (r *run[O, T]) wait(ctx context.Context, attempts int, rv string, last erro
 			ResourceVersion: rv, Err: last, Cause: cause}
 	}
 	if time.Now().Add(delay).After(r.deadline) {
-		if err := ctx.Err(); err != nil {
-			return giveUp(err)
+		// No time for another attempt: waiting for the context to end
+		// would change nothing but the latency.
+		switch {
+		case ctx.Err() != nil:
+			return giveUp(ctx.Err())
+		case r.ctxDeadline:
+			return giveUp(context.DeadlineExceeded)
 		}
 		return giveUp(nil)
 	}

@@ -273,7 +273,9 @@ func TestContextDeadlineShorterThanBackoffGivesUpAtOnce(t *testing.T) {
 	}, conflict.WithBackoff(conflict.Backoff{Initial: time.Hour, Factor: 1}), conflict.WithBudget(2*time.Hour))
 	var cerr *conflict.Error
 	require.ErrorAs(t, err, &cerr)
-	assert.Nil(t, cerr.Cause, "the deadline left no room for a retry: exhausted, not cancelled")
+	assert.ErrorIs(t, err, context.DeadlineExceeded, "the context's deadline left no room for a retry")
+	assert.True(t, apierrors.IsConflict(err), "and the last API error was a conflict")
+	assert.NoError(t, ctx.Err(), "given up at once, not after waiting for the deadline")
 	assert.Equal(t, int32(1), e.calls.updates.Load())
 }
 
