@@ -33,8 +33,11 @@ type NodeSpec struct {
 	// +conflict:merge=strict
 	DesiredPowerState PowerState `json:"desiredPowerState"`
 
-	// GroupRef names the Group the Node belongs to.
+	// GroupRef names the Group the Node belongs to. A Node belongs to one
+	// Group: two writers moving it to different Groups at once is a
+	// conflict for a person to settle, not for the last writer to win.
 	// +kubebuilder:validation:MinLength=1
+	// +conflict:merge=strict
 	GroupRef string `json:"groupRef"`
 
 	// KubernetesNodeName is the name of the Kubernetes Node the machine

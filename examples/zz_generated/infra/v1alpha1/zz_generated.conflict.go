@@ -260,7 +260,7 @@ func conflictMergeNode(m *conflict.Merger, name string, s conflict.Strategy, bas
 func conflictMergeNodeSpec(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *infrav1alpha1.NodeSpec) (out infrav1alpha1.NodeSpec) {
 	defer m.Under(m.Mark(), name)
 	out.DesiredPowerState = conflict.Leaf(m, "desiredPowerState", conflict.Strict, base.DesiredPowerState, current.DesiredPowerState, desired.DesiredPowerState)
-	out.GroupRef = conflict.Leaf(m, "groupRef", s, base.GroupRef, current.GroupRef, desired.GroupRef)
+	out.GroupRef = conflict.Leaf(m, "groupRef", conflict.Strict, base.GroupRef, current.GroupRef, desired.GroupRef)
 	out.KubernetesNodeName = conflict.Leaf(m, "kubernetesNodeName", s, base.KubernetesNodeName, current.KubernetesNodeName, desired.KubernetesNodeName)
 	out.Pricing = conflict.Leaf(m, "pricing", s, base.Pricing, current.Pricing, desired.Pricing)
 	out.StartupPodSpec = conflict.Leaf(m, "startupPodSpec", s, base.StartupPodSpec, current.StartupPodSpec, desired.StartupPodSpec)

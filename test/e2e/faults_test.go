@@ -1,0 +1,222 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	infrav1alpha1 "github.com/conflict-gen/conflict-gen/examples/api/infra/v1alpha1"
+	"github.com/conflict-gen/conflict-gen/runtime/conflict"
+	"github.com/conflict-gen/conflict-gen/test/harness"
+)
+
+// faultRun is the outcome of increments made through a faulty proxy.
+type faultRun struct {
+	ok     int64
+	errs   []error
+	writes []harness.Write
+	final  *infrav1alpha1.Node
+}
+
+// faultLoad is the load runWithFault puts through the proxy.
+type faultLoad struct {
+	workers, total int
+	// perCall bounds each call.
+	perCall time.Duration
+	// pause is how long a worker waits after a failed call.
+	pause time.Duration
+	// during, if set, runs once while the workers are busy.
+	during func()
+}
+
+// runWithFault increments the status counter of a fresh Node through the
+// proxy with the fault f injected. It checks what must
+// hold whatever the fault: every write carried a resourceVersion, the API
+// server accepted exactly one write per successful call and none for a
+// failed one (a mutate is never applied twice), and the final count is
+// the number of successes.
+func runWithFault(t *testing.T, name string, f *harness.Fault, l faultLoad) faultRun {
+	t.Helper()
+	proxy := env.StartProxy()
+	defer proxy.Close()
+	c, err := env.NewClient(proxy.Config())
+	require.NoError(t, err)
+	direct := newClient(t)
+	start := createNode(t, direct, name)
+	proxy.Writes()
+	proxy.Inject(f)
+
+	op := opNamed("status")
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		run  faultRun
+		next atomic.Int64
+	)
+	for range l.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			obj := start.DeepCopy()
+			for next.Add(1) <= int64(l.total) {
+				cctx, cancel := context.WithTimeout(context.Background(), l.perCall)
+				err := op.update(cctx, c, obj, func(n *infrav1alpha1.Node) error { op.inc(n); return nil })
+				cancel()
+				mu.Lock()
+				if err == nil {
+					run.ok++
+				} else {
+					run.errs = append(run.errs, err)
+				}
+				mu.Unlock()
+				if err != nil {
+					time.Sleep(l.pause)
+				}
+			}
+		}()
+	}
+	if l.during != nil {
+		l.during()
+	}
+	wg.Wait()
+	proxy.Inject(nil)
+	run.writes = proxy.Writes()
+	run.final = getNode(t, newClient(t), name) // the server may have moved
+
+	accepted := int64(0)
+	for _, w := range run.writes {
+		assert.NotEmpty(t, w.ResourceVersion, "a write without a resourceVersion: %s %s", w.Method, w.Path)
+		if w.Succeeded() {
+			accepted++
+		}
+	}
+	assert.Equal(t, run.ok, accepted, "one accepted write per successful call, none for a failed one")
+	assert.Equal(t, run.ok, op.count(run.final), "the object holds exactly the increments reported successful")
+	return run
+}
+
+func TestConflictStormIsOutlasted(t *testing.T) {
+	run := runWithFault(t, "fault-409-storm", &harness.Fault{Status: 409, Count: 40}, faultLoad{workers: 8, total: 64, perCall: time.Minute})
+	assert.Empty(t, run.errs)
+	assert.Equal(t, int64(64), run.ok)
+}
+
+func TestConflictStormOutlastingTheDeadlineIsAConflictError(t *testing.T) {
+	run := runWithFault(t, "fault-409-endless", &harness.Fault{Status: 409}, faultLoad{workers: 2, total: 4, perCall: 300 * time.Millisecond})
+	require.Len(t, run.errs, 4)
+	for _, err := range run.errs {
+		var cerr *conflict.Error
+		require.ErrorAs(t, err, &cerr)
+		assert.True(t, apierrors.IsConflict(err))
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+	}
+}
+
+func TestTooManyRequestsHonoursRetryAfter(t *testing.T) {
+	run := runWithFault(t, "fault-429", &harness.Fault{Status: 429, RetryAfter: 1, Count: 1}, faultLoad{workers: 1, total: 1, perCall: time.Minute})
+	require.Empty(t, run.errs)
+	require.Len(t, run.writes, 2, "the throttled write and its retry")
+	assert.GreaterOrEqual(t, run.writes[1].At.Sub(run.writes[0].At), time.Second, "the retry waited for Retry-After")
+}
+
+func TestServerErrorsAreReturnedUnretried(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		is     func(error) bool
+	}{
+		{500, apierrors.IsInternalError},
+		{503, apierrors.IsServiceUnavailable},
+	} {
+		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
+			run := runWithFault(t, fmt.Sprintf("fault-%d", tc.status), &harness.Fault{Status: tc.status, Every: 3}, faultLoad{workers: 4, total: 48, perCall: time.Minute})
+			require.NotEmpty(t, run.errs)
+			for _, err := range run.errs {
+				assert.True(t, tc.is(err), "the API's typed error, got %v", err)
+			}
+			faulted := 0
+			for _, w := range run.writes {
+				if w.Faulted {
+					faulted++
+				}
+			}
+			assert.Equal(t, len(run.errs), faulted, "one error per injected fault: not retried, not hidden")
+		})
+	}
+}
+
+func TestDroppedConnectionsFailTheCallAndWriteNothing(t *testing.T) {
+	run := runWithFault(t, "fault-drop", &harness.Fault{Drop: true, Every: 4}, faultLoad{workers: 4, total: 48, perCall: time.Minute})
+	require.NotEmpty(t, run.errs)
+	for _, err := range run.errs {
+		assert.False(t, errors.Is(err, context.DeadlineExceeded), "failed fast: %v", err)
+	}
+}
+
+func TestLatencyBeyondTheDeadlineEndsTheCall(t *testing.T) {
+	begin := time.Now()
+	run := runWithFault(t, "fault-latency", &harness.Fault{Latency: 5 * time.Second}, faultLoad{workers: 2, total: 2, perCall: 200 * time.Millisecond})
+	require.Len(t, run.errs, 2)
+	for _, err := range run.errs {
+		assert.ErrorIs(t, err, context.DeadlineExceeded)
+	}
+	assert.Less(t, time.Since(begin), 4*time.Second, "the calls ended at their deadline, not after the latency")
+}
+
+// TestCancelDuringBackoffReturnsWithinOneStep cancels a call that is
+// waiting out a conflict storm.
+func TestCancelDuringBackoffReturnsWithinOneStep(t *testing.T) {
+	proxy := env.StartProxy()
+	defer proxy.Close()
+	c, err := env.NewClient(proxy.Config())
+	require.NoError(t, err)
+	n := createNode(t, newClient(t), "fault-cancel")
+	proxy.Inject(&harness.Fault{Status: 409})
+
+	cctx, cancel := context.WithCancel(context.Background())
+	var cancelled time.Time
+	time.AfterFunc(300*time.Millisecond, func() { cancelled = time.Now(); cancel() })
+	op := opNamed("status")
+	err = op.update(cctx, c, n, func(n *infrav1alpha1.Node) error { op.inc(n); return nil })
+	returned := time.Since(cancelled)
+
+	var cerr *conflict.Error
+	require.ErrorAs(t, err, &cerr)
+	assert.ErrorIs(t, err, context.Canceled)
+	// Retry-after-conflict delays reach a second (DefaultBackoff's cap);
+	// returning well inside that shows the wait was cut short.
+	assert.Less(t, returned, conflict.DefaultBackoff.Cap/2, "returned %v after cancel", returned)
+}
+
+// TestAPIServerRestartMidRun restarts the API server on the same etcd while
+// writers are busy. Calls may fail while it is down, with typed errors;
+// every call reported successful is on the object, and no other.
+func TestAPIServerRestartMidRun(t *testing.T) {
+	var restarted time.Time
+	run := runWithFault(t, "fault-restart", nil, faultLoad{workers: 8, total: 600, perCall: 30 * time.Second, pause: 20 * time.Millisecond,
+		during: func() {
+			time.Sleep(300 * time.Millisecond)
+			require.NoError(t, env.RestartAPIServer())
+			restarted = time.Now()
+		}})
+	for _, err := range run.errs {
+		var status apierrors.APIStatus
+		assert.True(t, errors.As(err, &status), "typed error, got %T %v", err, err)
+	}
+	assert.NotEmpty(t, run.errs, "calls failed while the server was down")
+	after := 0
+	for _, w := range run.writes {
+		if w.Succeeded() && w.At.After(restarted) {
+			after++
+		}
+	}
+	assert.Positive(t, after, "writes succeeded again after the restart")
+	t.Logf("restart: %d calls succeeded (%d after the restart), %d failed while the server was down", run.ok, after, len(run.errs))
+}

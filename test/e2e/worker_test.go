@@ -1,0 +1,131 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	infrav1alpha1 "github.com/conflict-gen/conflict-gen/examples/api/infra/v1alpha1"
+	"github.com/conflict-gen/conflict-gen/test/harness"
+)
+
+// The test binary re-executes itself as a worker process when workerEnv
+// is set; the other variables say what to do.
+const (
+	workerEnv     = "CONFLICT_GEN_E2E_WORKER"
+	workerConfig  = "CONFLICT_GEN_E2E_CONFIG"
+	workerObject  = "CONFLICT_GEN_E2E_OBJECT"
+	workerThreads = "CONFLICT_GEN_E2E_GOROUTINES"
+	workerCount   = "CONFLICT_GEN_E2E_INCREMENTS"
+)
+
+// TestEveryIncrementIsAppliedAcrossProcesses: 4 processes x 8 goroutines
+// increment one object; no process knows of the others, so every conflict
+// goes through the API server.
+func TestEveryIncrementIsAppliedAcrossProcesses(t *testing.T) {
+	const processes, goroutines, perProcess = 4, 8, 64
+	for _, op := range nodeOps {
+		t.Run(op.name, func(t *testing.T) {
+			c := newClient(t)
+			name := "hot-processes-" + op.name
+			createNode(t, c, name)
+			cfg, err := harness.EncodeConfig(env.Config())
+			require.NoError(t, err)
+
+			var wg sync.WaitGroup
+			var applied atomic.Int64
+			for range processes {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					cmd := exec.Command(os.Args[0], "-test.run=^$")
+					cmd.Env = append(os.Environ(), workerEnv+"="+op.name, workerConfig+"="+cfg, workerObject+"="+name,
+						workerThreads+"="+strconv.Itoa(goroutines), workerCount+"="+strconv.Itoa(perProcess))
+					out, err := cmd.Output()
+					if !assert.NoError(t, err, "worker: %s", exitDetail(err)) {
+						return
+					}
+					n, err := strconv.Atoi(strings.TrimSpace(string(out)))
+					if assert.NoError(t, err, "worker output %q", out) {
+						applied.Add(int64(n))
+					}
+				}()
+			}
+			wg.Wait()
+			assert.Equal(t, int64(processes*perProcess), applied.Load(), "every increment reported applied")
+			assert.Equal(t, int64(processes*perProcess), op.count(getNode(t, c, name)), "and found on the server")
+		})
+	}
+}
+
+func exitDetail(err error) string {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return string(ee.Stderr)
+	}
+	return ""
+}
+
+// runWorker is a worker process: it applies its increments with its own
+// goroutines and prints how many succeeded; failures go to stderr and make
+// it exit 1.
+func runWorker() int {
+	fail := func(err error) int {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	op := opNamed(os.Getenv(workerEnv))
+	cfg, err := harness.DecodeConfig(os.Getenv(workerConfig))
+	if err != nil {
+		return fail(err)
+	}
+	c, err := harness.NewClient(cfg)
+	if err != nil {
+		return fail(err)
+	}
+	goroutines, _ := strconv.Atoi(os.Getenv(workerThreads))
+	total, _ := strconv.Atoi(os.Getenv(workerCount))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	start := &infrav1alpha1.Node{}
+	if err := c.Get(ctx, client.ObjectKey{Name: os.Getenv(workerObject)}, start); err != nil {
+		return fail(err)
+	}
+	var (
+		wg           sync.WaitGroup
+		next, failed atomic.Int64
+		applied      atomic.Int64
+	)
+	for range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			obj := start.DeepCopy()
+			for next.Add(1) <= int64(total) {
+				err := op.update(ctx, c, obj, func(n *infrav1alpha1.Node) error { op.inc(n); return nil })
+				if err != nil {
+					fmt.Fprintln(os.Stderr, err)
+					failed.Add(1)
+					continue
+				}
+				applied.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	fmt.Println(applied.Load())
+	if failed.Load() > 0 {
+		return 1
+	}
+	return 0
+}
