@@ -6,7 +6,7 @@ CONTROLLER_GEN ?= $(GO) tool controller-gen
 CONFLICT_GEN ?= $(GO) run ./cmd/conflict-gen
 HEADER := hack/boilerplate.go.txt
 
-.PHONY: all generate verify test test-unit lint bench help
+.PHONY: all generate verify test test-unit lint bench demo help
 
 all: generate test
 
@@ -31,11 +31,14 @@ lint: ## gofmt and go vet.
 	$(GO) vet ./...
 	cd test && $(GO) vet ./...
 
-test-unit: ## Tests of the root module (unit, golden, fake client) and of test/ (wild API packages).
+test-unit: ## Tests of the root module (unit, golden, fake client) and of test/ (real API server, wild API packages).
 	$(GO) test ./...
 	cd test && $(GO) test ./...
 
 test: lint verify test-unit ## Everything CI runs.
+
+demo: ## Start a real API server and run the homelab autoscaler's hot path, hand-written vs generated.
+	cd test && $(GO) run ./cmd/demo
 
 bench: ## Benchmarks.
 	$(GO) test -run '^$$' -bench . -benchmem ./...

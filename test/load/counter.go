@@ -1,0 +1,41 @@
+package load
+
+import (
+	"net/http"
+	"sync/atomic"
+
+	"k8s.io/client-go/rest"
+)
+
+// Counter counts the requests a client sends and the conflicts it gets
+// back, at the HTTP level, so that every strategy is counted the same way
+// whatever it does inside.
+type Counter struct {
+	requests, conflicts atomic.Int64
+}
+
+// Wrap returns a copy of cfg whose requests c counts.
+func (c *Counter) Wrap(cfg *rest.Config) *rest.Config {
+	cfg = rest.CopyConfig(cfg)
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripper(func(r *http.Request) (*http.Response, error) {
+			c.requests.Add(1)
+			resp, err := rt.RoundTrip(r)
+			if err == nil && resp.StatusCode == http.StatusConflict {
+				c.conflicts.Add(1)
+			}
+			return resp, err
+		})
+	})
+	return cfg
+}
+
+// Requests is how many requests were sent.
+func (c *Counter) Requests() int64 { return c.requests.Load() }
+
+// Conflicts is how many were answered 409 Conflict.
+func (c *Counter) Conflicts() int64 { return c.conflicts.Load() }
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

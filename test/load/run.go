@@ -1,0 +1,81 @@
+package load
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Update applies one increment to the hot object; an error means the
+// caller was told it failed.
+type Update func(ctx context.Context) error
+
+// Result is what one run measured.
+type Result struct {
+	// Requested is how many updates were asked for; Failed how many
+	// returned an error.
+	Requested, Failed int
+	// Applied is how many increments the object holds at the end; Lost is
+	// Requested - Applied (updates that gave up, or that reported success
+	// and were overwritten).
+	Applied, Lost int
+	// Calls and Conflicts are the API requests sent and the 409s received.
+	Calls, Conflicts int64
+	// Elapsed is the wall time of the run.
+	Elapsed time.Duration
+	// P50 and P99 are the latencies of single updates.
+	P50, P99 time.Duration
+}
+
+// CallsPerApplied is API calls per applied update.
+func (r Result) CallsPerApplied() float64 {
+	if r.Applied == 0 {
+		return 0
+	}
+	return float64(r.Calls) / float64(r.Applied)
+}
+
+// PerSecond is applied updates per second.
+func (r Result) PerSecond() float64 {
+	return float64(r.Applied) / r.Elapsed.Seconds()
+}
+
+// Run calls update total times from workers goroutines and fills in what
+// it can measure alone: Requested, Failed, Elapsed and the latencies. The
+// caller reads the object and the counter for the rest.
+func Run(ctx context.Context, workers, total int, update Update) Result {
+	var (
+		wg        sync.WaitGroup
+		next      atomic.Int64
+		failed    atomic.Int64
+		mu        sync.Mutex
+		latencies = make([]time.Duration, 0, total)
+	)
+	start := time.Now()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(total) {
+				t := time.Now()
+				if err := update(ctx); err != nil {
+					failed.Add(1)
+				}
+				d := time.Since(t)
+				mu.Lock()
+				latencies = append(latencies, d)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	r := Result{Requested: total, Failed: int(failed.Load()), Elapsed: time.Since(start)}
+	slices.Sort(latencies)
+	if n := len(latencies); n > 0 {
+		r.P50 = latencies[n/2]
+		r.P99 = latencies[min(n-1, n*99/100)]
+	}
+	return r
+}
