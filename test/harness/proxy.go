@@ -28,7 +28,12 @@ type Proxy struct {
 	server *httptest.Server
 	proxy  *httputil.ReverseProxy
 
-	mu         sync.Mutex
+	mu sync.Mutex
+	// writing counts the write requests being served, so that Writes
+	// waits for the answers a client may already have read; idle is
+	// signalled when it drops to zero.
+	writing    int
+	idle       *sync.Cond
 	fault      *Fault
 	seen       int // requests the fault matched
 	writes     []Write
@@ -78,6 +83,7 @@ type Write struct {
 // [Proxy.Close].
 func (e *Env) StartProxy() *Proxy {
 	p := &Proxy{env: e, transports: map[string]http.RoundTripper{}}
+	p.idle = sync.NewCond(&p.mu)
 	p.proxy = &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			target, _ := url.Parse(e.Config().Host)
@@ -106,9 +112,13 @@ func (p *Proxy) Inject(f *Fault) {
 	p.fault, p.seen = f, 0
 }
 
-// Writes returns the write requests seen so far and forgets them.
+// Writes returns the write requests seen so far and forgets them. It
+// waits for the writes being served to be answered and recorded.
 func (p *Proxy) Writes() []Write {
 	p.mu.Lock()
+	for p.writing > 0 {
+		p.idle.Wait()
+	}
 	defer p.mu.Unlock()
 	w := p.writes
 	p.writes = nil
@@ -129,6 +139,11 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		rv = resourceVersionOf(body)
 	}
+	if write {
+		p.mu.Lock()
+		p.writing++
+		p.mu.Unlock()
+	}
 	f := p.match(r)
 	rec := &statusRecorder{ResponseWriter: w}
 	p.serve(rec, r, f)
@@ -136,6 +151,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.mu.Lock()
 		p.writes = append(p.writes, Write{Method: r.Method, Path: r.URL.Path, ResourceVersion: rv, At: start,
 			Status: rec.status, Faulted: f != nil && (f.Status != 0 || f.Drop)})
+		if p.writing--; p.writing == 0 {
+			p.idle.Broadcast()
+		}
 		p.mu.Unlock()
 	}
 }
