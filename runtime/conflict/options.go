@@ -17,10 +17,11 @@ type options struct {
 	fieldOwner string
 	metrics    *Metrics
 	logger     *logr.Logger
+	combining  bool
 }
 
 func newOptions(opts []Option) options {
-	o := options{backoff: DefaultBackoff, budget: DefaultBudget, metrics: DefaultMetrics}
+	o := options{backoff: DefaultBackoff, budget: DefaultBudget, metrics: DefaultMetrics, combining: true}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -61,4 +62,15 @@ func WithMetrics(m *Metrics) Option {
 // (log.FromContext).
 func WithLogger(l logr.Logger) Option {
 	return func(o *options) { o.logger = &l }
+}
+
+// WithCombining turns the combining of concurrent updates on (the
+// default) or off. With it, concurrent Update (or UpdateStatus) calls of
+// this process for the same object are written together: one request
+// instead of one per caller, and none of the conflicts they would have
+// caused each other. A mutate's error, or a change the API server rejects,
+// fails only its own caller. Turn it off when mutate must run in the
+// caller's goroutine (it then runs in the combiner's).
+func WithCombining(on bool) Option {
+	return func(o *options) { o.combining = on }
 }

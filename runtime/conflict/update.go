@@ -26,6 +26,12 @@ type Object[O any] interface {
 // Update applies mutate to a copy of obj and writes it with Update,
 // retrying on conflict. It is what the generated UpdateXWithRetry calls.
 //
+// Concurrent calls of one process for the same object, client and
+// operation are combined into one write (see [WithCombining]): each
+// caller's mutate is applied, in turn, to the copy that holds the
+// mutations queued before it, and each caller's outcome is as if its
+// update had run alone after those.
+//
 // obj names the object; on success it holds the server's answer. The first
 // attempt starts from obj when obj carries a resourceVersion, without a
 // read; otherwise, and after every conflict, the object is read (through
@@ -36,7 +42,7 @@ type Object[O any] interface {
 // [*Error].
 func Update[O any, T Object[O]](ctx context.Context, c client.Client, kind schema.GroupKind, obj T, mutate func(T) error, opts ...Option) error {
 	r := newRun[O, T](ctx, c, kind, OperationUpdate, obj, opts)
-	return r.loop(ctx, obj, mutate, func(o T) error {
+	return r.update(ctx, obj, mutate, func(ctx context.Context, o T) error {
 		return c.Update(ctx, o, r.updateOptions()...)
 	})
 }
@@ -47,9 +53,18 @@ func Update[O any, T Object[O]](ctx context.Context, c client.Client, kind schem
 // UpdateXStatusWithRetry calls.
 func UpdateStatus[O any, T Object[O]](ctx context.Context, c client.Client, kind schema.GroupKind, obj T, mutate func(T) error, opts ...Option) error {
 	r := newRun[O, T](ctx, c, kind, OperationUpdateStatus, obj, opts)
-	return r.loop(ctx, obj, mutate, func(o T) error {
+	return r.update(ctx, obj, mutate, func(ctx context.Context, o T) error {
 		return c.Status().Update(ctx, o, r.statusUpdateOptions()...)
 	})
+}
+
+// update combines the call with the process's concurrent calls for the
+// same object (see combine.go) unless combining is off.
+func (r *run[O, T]) update(ctx context.Context, obj T, mutate func(T) error, write func(context.Context, T) error) error {
+	if r.combining && combinable(r.client, r.reader) {
+		return r.combine(ctx, obj, mutate, write)
+	}
+	return r.loop(ctx, obj, mutate, func(o T) error { return write(ctx, o) })
 }
 
 // CreateOrUpdate creates the object named by obj with mutate applied if it
@@ -159,6 +174,7 @@ func (r *run[O, T]) loop(ctx context.Context, obj T, mutate func(T) error, write
 func (r *run[O, T]) loopFrom(ctx context.Context, obj, base T, mutate func(T) error, write func(T) error) (err error) {
 	uid := base.GetUID()
 	attempts := 0
+	var lastConflict error
 	defer func() {
 		r.metrics.done(r.kind, r.operation, attempts, isExhausted(err))
 	}()
@@ -183,15 +199,16 @@ func (r *run[O, T]) loopFrom(ctx context.Context, obj, base T, mutate func(T) er
 			return nil
 		}
 		if !apierrors.IsConflict(err) {
-			return err
+			return r.interrupted(ctx, attempts, base.GetResourceVersion(), lastConflict, err)
 		}
+		lastConflict = err
 		r.metrics.conflict(r.kind, r.operation)
 		if err := r.wait(ctx, attempts, base.GetResourceVersion(), err); err != nil {
 			return err
 		}
 		fresh := T(new(O))
 		if err := r.reader.Get(ctx, r.key, fresh); err != nil {
-			return err
+			return r.interrupted(ctx, attempts, base.GetResourceVersion(), lastConflict, err)
 		}
 		if uid != "" && fresh.GetUID() != uid {
 			return fmt.Errorf("%s %s %s: %w", r.operation, kindString(r.kind), keyString(r.key), ErrObjectReplaced)
@@ -229,6 +246,17 @@ func (r *run[O, T]) wait(ctx context.Context, attempts int, rv string, last erro
 	case <-timer.C:
 		return nil
 	}
+}
+
+// interrupted is the error of a request that failed after earlier
+// conflicts: when the context ended it, the call gave up retrying, an
+// [*Error] like the one the backoff gives; otherwise the request's error.
+func (r *run[O, T]) interrupted(ctx context.Context, attempts int, rv string, lastConflict, err error) error {
+	if lastConflict == nil || ctx.Err() == nil {
+		return err
+	}
+	return &Error{Kind: r.kind, Key: r.key, Operation: r.operation, Attempts: attempts,
+		ResourceVersion: rv, Err: lastConflict, Cause: ctx.Err()}
 }
 
 func (r *run[O, T]) invalid() error {

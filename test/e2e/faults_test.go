@@ -35,10 +35,19 @@ type faultLoad struct {
 	pause time.Duration
 	// during, if set, runs once while the workers are busy.
 	during func()
+	// combining is the helpers' WithCombining.
+	combining bool
+}
+
+// modes runs test with combining off ("alone") and on ("combined").
+func modes(t *testing.T, test func(t *testing.T, combining bool)) {
+	t.Run("alone", func(t *testing.T) { test(t, false) })
+	t.Run("combined", func(t *testing.T) { test(t, true) })
 }
 
 // runWithFault increments the status counter of a fresh Node through the
-// proxy with the fault f injected. It checks what must
+// proxy with the fault f injected (the Node's name is name and the mode).
+// It checks what must
 // hold whatever the fault: every write carried a resourceVersion, the API
 // server accepted exactly one write per successful call and none for a
 // failed one (a mutate is never applied twice), and the final count is
@@ -50,6 +59,9 @@ func runWithFault(t *testing.T, name string, f *harness.Fault, l faultLoad) faul
 	c, err := env.NewClient(proxy.Config())
 	require.NoError(t, err)
 	direct := newClient(t)
+	if l.combining {
+		name += "-combined"
+	}
 	start := createNode(t, direct, name)
 	proxy.Writes()
 	proxy.Inject(f)
@@ -68,7 +80,7 @@ func runWithFault(t *testing.T, name string, f *harness.Fault, l faultLoad) faul
 			obj := start.DeepCopy()
 			for next.Add(1) <= int64(l.total) {
 				cctx, cancel := context.WithTimeout(context.Background(), l.perCall)
-				err := op.update(cctx, c, obj, func(n *infrav1alpha1.Node) error { op.inc(n); return nil })
+				err := op.update(cctx, c, obj, func(n *infrav1alpha1.Node) error { op.inc(n); return nil }, conflict.WithCombining(l.combining))
 				cancel()
 				mu.Lock()
 				if err == nil {
@@ -98,33 +110,47 @@ func runWithFault(t *testing.T, name string, f *harness.Fault, l faultLoad) faul
 			accepted++
 		}
 	}
-	assert.Equal(t, run.ok, accepted, "one accepted write per successful call, none for a failed one")
+	if l.combining {
+		// One write serves many calls; none serves a failed one.
+		assert.LessOrEqual(t, accepted, run.ok, "no accepted write without a successful call")
+	} else {
+		assert.Equal(t, run.ok, accepted, "one accepted write per successful call, none for a failed one")
+	}
 	assert.Equal(t, run.ok, op.count(run.final), "the object holds exactly the increments reported successful")
 	return run
 }
 
 func TestConflictStormIsOutlasted(t *testing.T) {
-	run := runWithFault(t, "fault-409-storm", &harness.Fault{Status: 409, Count: 40}, faultLoad{workers: 8, total: 64, perCall: time.Minute})
-	assert.Empty(t, run.errs)
-	assert.Equal(t, int64(64), run.ok)
+	modes(t, func(t *testing.T, combining bool) {
+		run := runWithFault(t, "fault-409-storm", &harness.Fault{Status: 409, Count: 12},
+			faultLoad{workers: 8, total: 64, perCall: time.Minute, combining: combining})
+		assert.Empty(t, run.errs)
+		assert.Equal(t, int64(64), run.ok)
+	})
 }
 
 func TestConflictStormOutlastingTheDeadlineIsAConflictError(t *testing.T) {
-	run := runWithFault(t, "fault-409-endless", &harness.Fault{Status: 409}, faultLoad{workers: 2, total: 4, perCall: 300 * time.Millisecond})
-	require.Len(t, run.errs, 4)
-	for _, err := range run.errs {
-		var cerr *conflict.Error
-		require.ErrorAs(t, err, &cerr)
-		assert.True(t, apierrors.IsConflict(err))
-		assert.ErrorIs(t, err, context.DeadlineExceeded)
-	}
+	modes(t, func(t *testing.T, combining bool) {
+		run := runWithFault(t, "fault-409-endless", &harness.Fault{Status: 409},
+			faultLoad{workers: 2, total: 4, perCall: 300 * time.Millisecond, combining: combining})
+		require.Len(t, run.errs, 4)
+		for _, err := range run.errs {
+			var cerr *conflict.Error
+			require.ErrorAs(t, err, &cerr)
+			assert.True(t, apierrors.IsConflict(err))
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+		}
+	})
 }
 
 func TestTooManyRequestsHonoursRetryAfter(t *testing.T) {
-	run := runWithFault(t, "fault-429", &harness.Fault{Status: 429, RetryAfter: 1, Count: 1}, faultLoad{workers: 1, total: 1, perCall: time.Minute})
-	require.Empty(t, run.errs)
-	require.Len(t, run.writes, 2, "the throttled write and its retry")
-	assert.GreaterOrEqual(t, run.writes[1].At.Sub(run.writes[0].At), time.Second, "the retry waited for Retry-After")
+	modes(t, func(t *testing.T, combining bool) {
+		run := runWithFault(t, "fault-429", &harness.Fault{Status: 429, RetryAfter: 1, Count: 1},
+			faultLoad{workers: 1, total: 1, perCall: time.Minute, combining: combining})
+		require.Empty(t, run.errs)
+		require.Len(t, run.writes, 2, "the throttled write and its retry")
+		assert.GreaterOrEqual(t, run.writes[1].At.Sub(run.writes[0].At), time.Second, "the retry waited for Retry-After")
+	})
 }
 
 func TestServerErrorsAreReturnedUnretried(t *testing.T) {
@@ -136,38 +162,53 @@ func TestServerErrorsAreReturnedUnretried(t *testing.T) {
 		{503, apierrors.IsServiceUnavailable},
 	} {
 		t.Run(fmt.Sprint(tc.status), func(t *testing.T) {
-			run := runWithFault(t, fmt.Sprintf("fault-%d", tc.status), &harness.Fault{Status: tc.status, Every: 3}, faultLoad{workers: 4, total: 48, perCall: time.Minute})
-			require.NotEmpty(t, run.errs)
-			for _, err := range run.errs {
-				assert.True(t, tc.is(err), "the API's typed error, got %v", err)
-			}
-			faulted := 0
-			for _, w := range run.writes {
-				if w.Faulted {
-					faulted++
+			modes(t, func(t *testing.T, combining bool) {
+				run := runWithFault(t, fmt.Sprintf("fault-%d", tc.status), &harness.Fault{Status: tc.status, Every: 3},
+					faultLoad{workers: 4, total: 48, perCall: time.Minute, combining: combining})
+				require.NotEmpty(t, run.errs)
+				for _, err := range run.errs {
+					assert.True(t, tc.is(err), "the API's typed error, got %v", err)
 				}
-			}
-			assert.Equal(t, len(run.errs), faulted, "one error per injected fault: not retried, not hidden")
+				faulted := 0
+				for _, w := range run.writes {
+					if w.Faulted {
+						faulted++
+					}
+				}
+				if combining {
+					// A failed write fails every call in it: the write may
+					// have been stored, so it is not split and tried again.
+					assert.GreaterOrEqual(t, len(run.errs), faulted)
+				} else {
+					assert.Equal(t, len(run.errs), faulted, "one error per injected fault: not retried, not hidden")
+				}
+			})
 		})
 	}
 }
 
 func TestDroppedConnectionsFailTheCallAndWriteNothing(t *testing.T) {
-	run := runWithFault(t, "fault-drop", &harness.Fault{Drop: true, Every: 4}, faultLoad{workers: 4, total: 48, perCall: time.Minute})
-	require.NotEmpty(t, run.errs)
-	for _, err := range run.errs {
-		assert.False(t, errors.Is(err, context.DeadlineExceeded), "failed fast: %v", err)
-	}
+	modes(t, func(t *testing.T, combining bool) {
+		run := runWithFault(t, "fault-drop", &harness.Fault{Drop: true, Every: 4},
+			faultLoad{workers: 4, total: 48, perCall: time.Minute, combining: combining})
+		require.NotEmpty(t, run.errs)
+		for _, err := range run.errs {
+			assert.False(t, errors.Is(err, context.DeadlineExceeded), "failed fast: %v", err)
+		}
+	})
 }
 
 func TestLatencyBeyondTheDeadlineEndsTheCall(t *testing.T) {
-	begin := time.Now()
-	run := runWithFault(t, "fault-latency", &harness.Fault{Latency: 5 * time.Second}, faultLoad{workers: 2, total: 2, perCall: 200 * time.Millisecond})
-	require.Len(t, run.errs, 2)
-	for _, err := range run.errs {
-		assert.ErrorIs(t, err, context.DeadlineExceeded)
-	}
-	assert.Less(t, time.Since(begin), 4*time.Second, "the calls ended at their deadline, not after the latency")
+	modes(t, func(t *testing.T, combining bool) {
+		begin := time.Now()
+		run := runWithFault(t, "fault-latency", &harness.Fault{Latency: 5 * time.Second},
+			faultLoad{workers: 2, total: 2, perCall: 200 * time.Millisecond, combining: combining})
+		require.Len(t, run.errs, 2)
+		for _, err := range run.errs {
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+		}
+		assert.Less(t, time.Since(begin), 4*time.Second, "the calls ended at their deadline, not after the latency")
+	})
 }
 
 // TestCancelDuringBackoffReturnsWithinOneStep cancels a call that is
@@ -199,8 +240,13 @@ func TestCancelDuringBackoffReturnsWithinOneStep(t *testing.T) {
 // writers are busy. Calls may fail while it is down, with typed errors;
 // every call reported successful is on the object, and no other.
 func TestAPIServerRestartMidRun(t *testing.T) {
+	modes(t, testAPIServerRestartMidRun)
+}
+
+func testAPIServerRestartMidRun(t *testing.T, combining bool) {
 	var restarted time.Time
-	run := runWithFault(t, "fault-restart", nil, faultLoad{workers: 8, total: 600, perCall: 30 * time.Second, pause: 20 * time.Millisecond,
+	run := runWithFault(t, "fault-restart", nil, faultLoad{workers: 8, total: 1000, perCall: 30 * time.Second, pause: 50 * time.Millisecond,
+		combining: combining,
 		during: func() {
 			time.Sleep(300 * time.Millisecond)
 			require.NoError(t, env.RestartAPIServer())
