@@ -40,5 +40,6 @@ test: lint verify test-unit ## Everything CI runs.
 demo: ## Start a real API server and run the homelab autoscaler's hot path, hand-written vs generated.
 	cd test && $(GO) run ./cmd/demo
 
-bench: ## Benchmarks.
+bench: ## Benchmarks: the merge micro-benchmarks, then every update strategy on the real API server (one table).
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+	cd test && $(GO) run ./cmd/bench

@@ -8,9 +8,9 @@ import (
 	"time"
 )
 
-// Update applies one increment to the hot object; an error means the
-// caller was told it failed.
-type Update func(ctx context.Context) error
+// Update applies one update to the hot object on behalf of worker (0 to
+// workers-1); an error means the caller was told it failed.
+type Update func(ctx context.Context, worker int) error
 
 // Result is what one run measured.
 type Result struct {
@@ -54,13 +54,13 @@ func Run(ctx context.Context, workers, total int, update Update) Result {
 		latencies = make([]time.Duration, 0, total)
 	)
 	start := time.Now()
-	for range workers {
+	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for next.Add(1) <= int64(total) {
 				t := time.Now()
-				if err := update(ctx); err != nil {
+				if err := update(ctx, w); err != nil {
 					failed.Add(1)
 				}
 				d := time.Since(t)

@@ -113,7 +113,7 @@ func run(workers, requests int) error {
 		}
 		calls, conflicts := counter.Requests(), counter.Conflicts() // the create
 		increase := h.new(c)
-		r := load.Run(ctx, workers, requests, func(ctx context.Context) error { return increase(ctx, name) })
+		r := load.Run(ctx, workers, requests, func(ctx context.Context, _ int) error { return increase(ctx, name) })
 		r.Calls, r.Conflicts = counter.Requests()-calls, counter.Conflicts()-conflicts
 		if err := c.Get(ctx, client.ObjectKeyFromObject(g), g); err != nil {
 			return err

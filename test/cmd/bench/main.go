@@ -1,0 +1,269 @@
+// Command bench measures, on the embedded real API server, every way of
+// updating one hot object that an operator author has, side by side in
+// one run: W goroutines of one process, and several processes, each
+// increment (or apply) until the requested number of updates was asked
+// for. It prints one table.
+//
+//	make bench
+//	go run ./cmd/bench -updates 256 -w 1,8,32,128 -processes 4 -process-goroutines 8   (from test/)
+//
+// Client-side rate limiting is off (QPS -1): the figures measure the API
+// server and the strategies, not client-go's token bucket.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	infrav1alpha1 "github.com/conflict-gen/conflict-gen/examples/api/infra/v1alpha1"
+	"github.com/conflict-gen/conflict-gen/test/harness"
+	"github.com/conflict-gen/conflict-gen/test/load"
+)
+
+// workerEnv makes the binary a worker process of a multi-process row.
+const workerEnv = "CONFLICT_GEN_BENCH_WORKER"
+
+func main() {
+	updates := flag.Int("updates", 256, "updates requested per row")
+	ws := flag.String("w", "1,8,32,128", "goroutines of one process, one row each")
+	processes := flag.Int("processes", 4, "processes of the multi-process rows (0: none)")
+	perProcess := flag.Int("process-goroutines", 8, "goroutines of each process in the multi-process rows")
+	flag.Parse()
+	var err error
+	if spec := os.Getenv(workerEnv); spec != "" {
+		err = worker(spec)
+	} else {
+		err = run(*updates, *ws, *processes, *perProcess)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// row is one line of the table.
+type row struct {
+	strategy load.Strategy
+	label    string
+	r        load.Result
+}
+
+func run(updates int, wList string, processes, perProcess int) error {
+	var ws []int
+	for _, f := range strings.Split(wList, ",") {
+		w, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || w < 1 {
+			return fmt.Errorf("-w: %q is not a positive number", f)
+		}
+		ws = append(ws, w)
+	}
+	fmt.Fprintln(os.Stderr, "starting etcd and the API server...")
+	env, err := harness.Start()
+	if err != nil {
+		return err
+	}
+	defer env.Stop()
+
+	var rows []row
+	object := 0
+	measure := func(s load.Strategy, label string, do func(name string) (load.Result, error)) error {
+		object++
+		name := fmt.Sprintf("bench-%d", object)
+		c, err := env.NewClient(nil)
+		if err != nil {
+			return err
+		}
+		n := &infrav1alpha1.Node{ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec: infrav1alpha1.NodeSpec{DesiredPowerState: infrav1alpha1.PowerStateOff, GroupRef: "bench"}}
+		if err := c.Create(context.Background(), n); err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "%-12s %s\n", label, s.Name)
+		r, err := do(name)
+		if err != nil {
+			return err
+		}
+		if err := c.Get(context.Background(), client.ObjectKey{Name: name}, n); err != nil {
+			return err
+		}
+		r.Applied = s.Applied(n)
+		r.Lost = r.Requested - r.Applied
+		rows = append(rows, row{s, label, r})
+		return nil
+	}
+	for _, w := range ws {
+		for _, s := range load.Strategies {
+			err := measure(s, fmt.Sprintf("W=%d", w), func(name string) (load.Result, error) {
+				var counter load.Counter
+				c, err := env.NewClient(counter.Wrap(env.Config()))
+				if err != nil {
+					return load.Result{}, err
+				}
+				r := load.Run(context.Background(), w, updates, s.New(c, name))
+				r.Calls, r.Conflicts = counter.Requests(), counter.Conflicts()
+				return r, nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	if processes > 0 {
+		for i, s := range load.Strategies {
+			err := measure(s, fmt.Sprintf("%dx%d", processes, perProcess), func(name string) (load.Result, error) {
+				return multiProcess(env.Config(), i, name, processes, perProcess, updates)
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	printTable(rows, updates)
+	return nil
+}
+
+// workerResult is what a worker process reports.
+type workerResult struct {
+	Failed              int
+	Calls, Conflicts    int64
+	Start, End          time.Time
+	LatenciesNanosecond []int64
+}
+
+func multiProcess(cfg *rest.Config, strategy int, name string, processes, goroutines, updates int) (load.Result, error) {
+	encoded, err := harness.EncodeConfig(cfg)
+	if err != nil {
+		return load.Result{}, err
+	}
+	results := make([]workerResult, processes)
+	errs := make([]error, processes)
+	var wg sync.WaitGroup
+	for p := range processes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			share := updates / processes
+			if p < updates%processes {
+				share++
+			}
+			cmd := exec.Command(os.Args[0])
+			cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d;%s;%d;%d;%s", workerEnv, strategy, name, goroutines, share, encoded))
+			cmd.Stderr = os.Stderr
+			out, err := cmd.Output()
+			if err == nil {
+				err = json.Unmarshal(out, &results[p])
+			}
+			errs[p] = err
+		}()
+	}
+	wg.Wait()
+	r := load.Result{Requested: updates}
+	var latencies []time.Duration
+	for p, w := range results {
+		if errs[p] != nil {
+			return r, fmt.Errorf("worker %d: %w", p, errs[p])
+		}
+		r.Failed += w.Failed
+		r.Calls += w.Calls
+		r.Conflicts += w.Conflicts
+		if p == 0 || w.Start.Before(results[0].Start) {
+			results[0].Start = w.Start
+		}
+		if w.End.After(results[0].End) {
+			results[0].End = w.End
+		}
+		for _, l := range w.LatenciesNanosecond {
+			latencies = append(latencies, time.Duration(l))
+		}
+	}
+	r.Elapsed = results[0].End.Sub(results[0].Start)
+	slices.Sort(latencies)
+	if n := len(latencies); n > 0 {
+		r.P50, r.P99 = latencies[n/2], latencies[min(n-1, n*99/100)]
+	}
+	return r, nil
+}
+
+// worker is one process of a multi-process row: it runs its share and
+// prints a workerResult.
+func worker(spec string) error {
+	parts := strings.SplitN(spec, ";", 5)
+	if len(parts) != 5 {
+		return fmt.Errorf("bad worker spec")
+	}
+	strategy, _ := strconv.Atoi(parts[0])
+	goroutines, _ := strconv.Atoi(parts[2])
+	share, _ := strconv.Atoi(parts[3])
+	cfg, err := harness.DecodeConfig(parts[4])
+	if err != nil {
+		return err
+	}
+	var counter load.Counter
+	c, err := harness.NewClient(counter.Wrap(cfg))
+	if err != nil {
+		return err
+	}
+	s := load.Strategies[strategy]
+	update := s.New(c, parts[1])
+	var mu sync.Mutex
+	var latencies []int64
+	start := time.Now()
+	r := load.Run(context.Background(), goroutines, share, func(ctx context.Context, w int) error {
+		t := time.Now()
+		err := update(ctx, w)
+		mu.Lock()
+		latencies = append(latencies, int64(time.Since(t)))
+		mu.Unlock()
+		return err
+	})
+	return json.NewEncoder(os.Stdout).Encode(workerResult{
+		Failed: r.Failed, Calls: counter.Requests(), Conflicts: counter.Conflicts(),
+		Start: start, End: start.Add(r.Elapsed), LatenciesNanosecond: latencies,
+	})
+}
+
+func printTable(rows []row, updates int) {
+	baseline := map[string]float64{}
+	for _, r := range rows {
+		if r.strategy.Baseline {
+			baseline[r.label] = r.r.PerSecond()
+		}
+	}
+	fmt.Printf("\n%d updates requested per row on one hot Node; client QPS unlimited (rest.Config QPS -1)\n\n", updates)
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 1, ' ', tabwriter.AlignRight|tabwriter.Debug)
+	fmt.Fprintln(tw, "writers\tstrategy\tapplied/requested\tlost\tAPI calls/applied\tupdates/s\tp50\tp99\tvs RetryOnConflict(DefaultBackoff)\t")
+	for _, r := range rows {
+		ratio := "-"
+		if b := baseline[r.label]; b > 0 {
+			ratio = fmt.Sprintf("%.1fx", r.r.PerSecond()/b)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%d\t%.2f\t%.0f\t%s\t%s\t%s\t\n", r.label, r.strategy.Name,
+			r.r.Applied, r.r.Requested, r.r.Lost, r.r.CallsPerApplied(), r.r.PerSecond(),
+			round(r.r.P50), round(r.r.P99), ratio)
+	}
+	tw.Flush()
+}
+
+func round(d time.Duration) string {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond).String()
+	case d >= time.Millisecond:
+		return d.Round(100 * time.Microsecond).String()
+	}
+	return d.Round(time.Microsecond).String()
+}
