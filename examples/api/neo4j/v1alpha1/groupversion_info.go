@@ -1,5 +1,5 @@
 // Package v1alpha1 holds the Neo4j operator's API: an enterprise cluster
-// of Neo4j servers.
+// of Neo4j servers, and the backup schedules it owns.
 // +kubebuilder:object:generate=true
 // +groupName=neo4j.neo4j.com
 package v1alpha1

@@ -38,6 +38,83 @@ import (
 // This file needs a conflict runtime that supports version 1 of the generated code.
 const _ = conflict.SupportPackageIsVersion1
 
+// UpdateNeo4jBackupWithRetry applies mutate to a fresh copy of the Neo4jBackup named by obj and
+// updates it, reading it again and retrying when the API server answers
+// 409 Conflict. The first attempt starts from obj when obj carries a
+// resourceVersion. mutate runs once per attempt; an error from it aborts
+// and nothing is written, and a mutate that changes nothing writes nothing.
+// On success obj holds the server's answer. See conflict.Update.
+func UpdateNeo4jBackupWithRetry(ctx context.Context, c client.Client, obj *neo4jv1alpha1.Neo4jBackup, mutate func(*neo4jv1alpha1.Neo4jBackup) error, opts ...conflict.Option) error {
+	return conflict.Update(ctx, c, schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"}, obj, mutate, opts...)
+}
+
+// UpdateNeo4jBackupStatusWithRetry is UpdateNeo4jBackupWithRetry through the status
+// subresource: only the status is written, conditions, observedGeneration
+// and every other status field in one request. See conflict.UpdateStatus.
+func UpdateNeo4jBackupStatusWithRetry(ctx context.Context, c client.Client, obj *neo4jv1alpha1.Neo4jBackup, mutate func(*neo4jv1alpha1.Neo4jBackup) error, opts ...conflict.Option) error {
+	return conflict.UpdateStatus(ctx, c, schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"}, obj, mutate, opts...)
+}
+
+// CreateOrUpdateNeo4jBackupWithRetry creates the Neo4jBackup named by obj, with mutate applied,
+// if it does not exist, and otherwise updates it as UpdateNeo4jBackupWithRetry does.
+// See conflict.CreateOrUpdate.
+func CreateOrUpdateNeo4jBackupWithRetry(ctx context.Context, c client.Client, obj *neo4jv1alpha1.Neo4jBackup, mutate func(*neo4jv1alpha1.Neo4jBackup) error, opts ...conflict.Option) (controllerutil.OperationResult, error) {
+	return conflict.CreateOrUpdate(ctx, c, schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"}, obj, mutate, opts...)
+}
+
+// Neo4jBackupNeedsReconcile reports whether obj's spec changed since its status was
+// last written: Status.ObservedGeneration differs from metadata.generation.
+func Neo4jBackupNeedsReconcile(obj *neo4jv1alpha1.Neo4jBackup) bool {
+	return obj.Status.ObservedGeneration != obj.Generation
+}
+
+// SetNeo4jBackupObservedGeneration records obj's generation in Status.ObservedGeneration.
+// Write it with UpdateNeo4jBackupStatusWithRetry, in the same write as the rest of the status.
+func SetNeo4jBackupObservedGeneration(obj *neo4jv1alpha1.Neo4jBackup) {
+	obj.Status.ObservedGeneration = obj.Generation
+}
+
+// SetNeo4jBackupCondition sets condition c in Status.Conditions with meta.SetStatusCondition
+// semantics (LastTransitionTime moves only when the status changes), after
+// stamping c.ObservedGeneration with obj's generation. It reports whether
+// the conditions changed.
+func SetNeo4jBackupCondition(obj *neo4jv1alpha1.Neo4jBackup, c metav1.Condition) (changed bool) {
+	c.ObservedGeneration = obj.Generation
+	return meta.SetStatusCondition(&obj.Status.Conditions, c)
+}
+
+// MergeNeo4jBackup merges three versions of a Neo4jBackup, as git merges files: base is what
+// the caller read, current what the server has now, desired what the caller
+// wants. A field changed on one side only takes that side's value; a field
+// changed on both sides is decided by its +conflict:merge strategy (desired
+// wins by default). Lists, maps and structs merge as the API server's
+// topology markers describe them. The result is a new object; the inputs are
+// not modified. Fields under the strict strategy that both sides changed are
+// reported in a *conflict.MergeError.
+func MergeNeo4jBackup(base, current, desired *neo4jv1alpha1.Neo4jBackup) (*neo4jv1alpha1.Neo4jBackup, error) {
+	m := &conflict.Merger{}
+	out := conflictMergeNeo4jBackup(m, "", conflict.Ours, base, current, desired)
+	if err := m.Err(); err != nil {
+		return nil, err
+	}
+	return out.DeepCopy(), nil
+}
+
+// UpdateNeo4jBackupFrom writes modified, an edited copy of original, with original's
+// resourceVersion. On a conflict it reads the Neo4jBackup again, merges with MergeNeo4jBackup
+// (original, what it read, modified) and writes the result, retrying as
+// UpdateNeo4jBackupWithRetry does. A *conflict.MergeError stops it and nothing is written.
+// On success modified holds the server's answer. See conflict.UpdateFrom.
+func UpdateNeo4jBackupFrom(ctx context.Context, c client.Client, original, modified *neo4jv1alpha1.Neo4jBackup, opts ...conflict.Option) error {
+	return conflict.UpdateFrom(ctx, c, schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"}, original, modified, MergeNeo4jBackup, opts...)
+}
+
+// UpdateNeo4jBackupStatusFrom is UpdateNeo4jBackupFrom through the status subresource.
+// See conflict.UpdateStatusFrom.
+func UpdateNeo4jBackupStatusFrom(ctx context.Context, c client.Client, original, modified *neo4jv1alpha1.Neo4jBackup, opts ...conflict.Option) error {
+	return conflict.UpdateStatusFrom(ctx, c, schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"}, original, modified, MergeNeo4jBackup, opts...)
+}
+
 // UpdateNeo4jEnterpriseClusterWithRetry applies mutate to a fresh copy of the Neo4jEnterpriseCluster named by obj and
 // updates it, reading it again and retrying when the API server answers
 // 409 Conflict. The first attempt starts from obj when obj carries a
@@ -183,6 +260,36 @@ func conflictMergeMetav1Condition(m *conflict.Merger, name string, s conflict.St
 	} else if out.Status == desired.Status {
 		out.LastTransitionTime = desired.LastTransitionTime
 	}
+	return out
+}
+
+// conflictMergeNeo4jBackup merges Neo4jBackup field by field.
+func conflictMergeNeo4jBackup(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *neo4jv1alpha1.Neo4jBackup) (out neo4jv1alpha1.Neo4jBackup) {
+	defer m.Under(m.Mark(), name)
+	out.TypeMeta = current.TypeMeta
+	out.ObjectMeta = conflict.MergeObjectMeta(m, "metadata", s, &base.ObjectMeta, &current.ObjectMeta, &desired.ObjectMeta)
+	out.Spec = conflictMergeNeo4jBackupSpec(m, "spec", s, &base.Spec, &current.Spec, &desired.Spec)
+	out.Status = conflictMergeNeo4jBackupStatus(m, "status", s, &base.Status, &current.Status, &desired.Status)
+	return out
+}
+
+// conflictMergeNeo4jBackupSpec merges Neo4jBackupSpec field by field.
+func conflictMergeNeo4jBackupSpec(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *neo4jv1alpha1.Neo4jBackupSpec) (out neo4jv1alpha1.Neo4jBackupSpec) {
+	defer m.Under(m.Mark(), name)
+	out.ClusterRef = conflict.Leaf(m, "clusterRef", s, base.ClusterRef, current.ClusterRef, desired.ClusterRef)
+	out.Schedule = conflict.Leaf(m, "schedule", s, base.Schedule, current.Schedule, desired.Schedule)
+	out.Bucket = conflict.Leaf(m, "bucket", s, base.Bucket, current.Bucket, desired.Bucket)
+	out.RetentionDays = conflict.LeafPtr(m, "retentionDays", s, base.RetentionDays, current.RetentionDays, desired.RetentionDays)
+	out.Servers = conflict.Leaf(m, "servers", s, base.Servers, current.Servers, desired.Servers)
+	return out
+}
+
+// conflictMergeNeo4jBackupStatus merges Neo4jBackupStatus field by field.
+func conflictMergeNeo4jBackupStatus(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *neo4jv1alpha1.Neo4jBackupStatus) (out neo4jv1alpha1.Neo4jBackupStatus) {
+	defer m.Under(m.Mark(), name)
+	out.LastBackupTime = conflict.ComparedPtr(m, "lastBackupTime", conflict.Max, base.LastBackupTime, current.LastBackupTime, desired.LastBackupTime, conflict.CompareTime)
+	out.ObservedGeneration = conflict.Leaf(m, "observedGeneration", s, base.ObservedGeneration, current.ObservedGeneration, desired.ObservedGeneration)
+	out.Conditions = conflict.MergeListMap(m, "conditions", s, base.Conditions, current.Conditions, desired.Conditions, "type", conflictKeyMetav1ConditionByType, conflictMergeMetav1Condition)
 	return out
 }
 
