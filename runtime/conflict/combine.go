@@ -93,7 +93,10 @@ func combinable(c client.Client, r client.Reader) bool {
 
 func combinerFor[O any, T Object[O]](key combineKey) *combiner[O, T] {
 	for {
-		v, _ := combiners.LoadOrStore(key, &combiner[O, T]{key: key})
+		v, ok := combiners.Load(key)
+		if !ok {
+			v, _ = combiners.LoadOrStore(key, &combiner[O, T]{key: key})
+		}
 		cb, ok := v.(*combiner[O, T])
 		if !ok {
 			// The same object used with another Go type: do not share.

@@ -20,6 +20,11 @@
 //		},
 //		conflict.WithReader(mgr.GetAPIReader()))
 //
+// Concurrent updates of one process to the same object are combined into
+// one write (see [WithCombining]): under contention a process makes one
+// request where separate retry loops would make one each and conflict with
+// each other.
+//
 // When retries run out the error is a [*Error]; it unwraps to the last API
 // error, so apierrors.IsConflict still reports true.
 package conflict

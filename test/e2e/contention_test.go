@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,38 +12,24 @@ import (
 
 	infrav1alpha1 "github.com/conflict-gen/conflict-gen/examples/api/infra/v1alpha1"
 	"github.com/conflict-gen/conflict-gen/runtime/conflict"
+	"github.com/conflict-gen/conflict-gen/test/load"
 )
 
 // increments is how many updates each contention test requests in all.
 const increments = 256
 
 // hammer runs workers goroutines that together apply total increments
-// through op and c on the Node start, each starting from its own copy of
-// start, and returns the errors.
+// through op and c on the Node start, each holding its own copy of start,
+// and returns the errors.
 func hammer(t *testing.T, c client.Client, op nodeOp, start *infrav1alpha1.Node, workers, total int, opts ...conflict.Option) []error {
 	t.Helper()
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
-		next atomic.Int64
-	)
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			obj := start.DeepCopy()
-			for next.Add(1) <= int64(total) {
-				if err := op.update(ctx(t), c, obj, func(n *infrav1alpha1.Node) error { op.inc(n); return nil }, opts...); err != nil {
-					mu.Lock()
-					errs = append(errs, err)
-					mu.Unlock()
-				}
-			}
-		}()
+	held := make([]*infrav1alpha1.Node, workers)
+	for i := range held {
+		held[i] = start.DeepCopy()
 	}
-	wg.Wait()
-	return errs
+	return load.Run(ctx(t), workers, total, func(ctx context.Context, w int) error {
+		return op.update(ctx, c, held[w], func(n *infrav1alpha1.Node) error { op.inc(n); return nil }, opts...)
+	}).Errors
 }
 
 // TestEveryIncrementIsApplied: W goroutines of one process increment one

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +14,7 @@ import (
 	infrav1alpha1 "github.com/conflict-gen/conflict-gen/examples/api/infra/v1alpha1"
 	"github.com/conflict-gen/conflict-gen/runtime/conflict"
 	"github.com/conflict-gen/conflict-gen/test/harness"
+	"github.com/conflict-gen/conflict-gen/test/load"
 )
 
 // faultRun is the outcome of increments made through a faulty proxy.
@@ -45,13 +44,12 @@ func modes(t *testing.T, test func(t *testing.T, combining bool)) {
 	t.Run("combined", func(t *testing.T) { test(t, true) })
 }
 
-// runWithFault increments the status counter of a fresh Node through the
-// proxy with the fault f injected (the Node's name is name and the mode).
-// It checks what must
-// hold whatever the fault: every write carried a resourceVersion, the API
-// server accepted exactly one write per successful call and none for a
-// failed one (a mutate is never applied twice), and the final count is
-// the number of successes.
+// runWithFault increments the status counter of a fresh Node (named after
+// name and the mode) through the proxy with the fault f injected. It checks
+// what must hold whatever the fault: every write carried a
+// resourceVersion, no write was accepted for a failed call (alone: exactly
+// one per successful call), and the final count is the number of
+// successes, so no mutate was applied twice.
 func runWithFault(t *testing.T, name string, f *harness.Fault, l faultLoad) faultRun {
 	t.Helper()
 	proxy := env.StartProxy()
@@ -67,38 +65,27 @@ func runWithFault(t *testing.T, name string, f *harness.Fault, l faultLoad) faul
 	proxy.Inject(f)
 
 	op := opNamed("status")
-	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		run  faultRun
-		next atomic.Int64
-	)
-	for range l.workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			obj := start.DeepCopy()
-			for next.Add(1) <= int64(l.total) {
-				cctx, cancel := context.WithTimeout(context.Background(), l.perCall)
-				err := op.update(cctx, c, obj, func(n *infrav1alpha1.Node) error { op.inc(n); return nil }, conflict.WithCombining(l.combining))
-				cancel()
-				mu.Lock()
-				if err == nil {
-					run.ok++
-				} else {
-					run.errs = append(run.errs, err)
-				}
-				mu.Unlock()
-				if err != nil {
-					time.Sleep(l.pause)
-				}
-			}
-		}()
+	held := make([]*infrav1alpha1.Node, l.workers)
+	for i := range held {
+		held[i] = start.DeepCopy()
 	}
+	results := make(chan load.Result, 1)
+	go func() {
+		results <- load.Run(context.Background(), l.workers, l.total, func(ctx context.Context, w int) error {
+			cctx, cancel := context.WithTimeout(ctx, l.perCall)
+			defer cancel()
+			err := op.update(cctx, c, held[w], func(n *infrav1alpha1.Node) error { op.inc(n); return nil }, conflict.WithCombining(l.combining))
+			if err != nil {
+				time.Sleep(l.pause)
+			}
+			return err
+		})
+	}()
 	if l.during != nil {
 		l.during()
 	}
-	wg.Wait()
+	r := <-results
+	run := faultRun{ok: int64(r.Requested - r.Failed), errs: r.Errors}
 	proxy.Inject(nil)
 	run.writes = proxy.Writes()
 	run.final = getNode(t, newClient(t), name) // the server may have moved

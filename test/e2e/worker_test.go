@@ -18,6 +18,7 @@ import (
 
 	infrav1alpha1 "github.com/conflict-gen/conflict-gen/examples/api/infra/v1alpha1"
 	"github.com/conflict-gen/conflict-gen/test/harness"
+	"github.com/conflict-gen/conflict-gen/test/load"
 )
 
 // The test binary re-executes itself as a worker process when workerEnv
@@ -101,30 +102,18 @@ func runWorker() int {
 	if err := c.Get(ctx, client.ObjectKey{Name: os.Getenv(workerObject)}, start); err != nil {
 		return fail(err)
 	}
-	var (
-		wg           sync.WaitGroup
-		next, failed atomic.Int64
-		applied      atomic.Int64
-	)
-	for range goroutines {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			obj := start.DeepCopy()
-			for next.Add(1) <= int64(total) {
-				err := op.update(ctx, c, obj, func(n *infrav1alpha1.Node) error { op.inc(n); return nil })
-				if err != nil {
-					fmt.Fprintln(os.Stderr, err)
-					failed.Add(1)
-					continue
-				}
-				applied.Add(1)
-			}
-		}()
+	held := make([]*infrav1alpha1.Node, goroutines)
+	for i := range held {
+		held[i] = start.DeepCopy()
 	}
-	wg.Wait()
-	fmt.Println(applied.Load())
-	if failed.Load() > 0 {
+	r := load.Run(ctx, goroutines, total, func(ctx context.Context, w int) error {
+		return op.update(ctx, c, held[w], func(n *infrav1alpha1.Node) error { op.inc(n); return nil })
+	})
+	fmt.Println(r.Requested - r.Failed)
+	for _, err := range r.Errors {
+		fmt.Fprintln(os.Stderr, err)
+	}
+	if r.Failed > 0 {
 		return 1
 	}
 	return 0

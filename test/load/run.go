@@ -17,6 +17,8 @@ type Result struct {
 	// Requested is how many updates were asked for; Failed how many
 	// returned an error.
 	Requested, Failed int
+	// Errors are the errors the failed updates returned.
+	Errors []error
 	// Applied is how many increments the object holds at the end; Lost is
 	// Requested - Applied (updates that gave up, or that reported success
 	// and were overwritten).
@@ -49,8 +51,8 @@ func Run(ctx context.Context, workers, total int, update Update) Result {
 	var (
 		wg        sync.WaitGroup
 		next      atomic.Int64
-		failed    atomic.Int64
 		mu        sync.Mutex
+		errs      []error
 		latencies = make([]time.Duration, 0, total)
 	)
 	start := time.Now()
@@ -60,18 +62,19 @@ func Run(ctx context.Context, workers, total int, update Update) Result {
 			defer wg.Done()
 			for next.Add(1) <= int64(total) {
 				t := time.Now()
-				if err := update(ctx, w); err != nil {
-					failed.Add(1)
-				}
+				err := update(ctx, w)
 				d := time.Since(t)
 				mu.Lock()
 				latencies = append(latencies, d)
+				if err != nil {
+					errs = append(errs, err)
+				}
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	r := Result{Requested: total, Failed: int(failed.Load()), Elapsed: time.Since(start)}
+	r := Result{Requested: total, Failed: len(errs), Errors: errs, Elapsed: time.Since(start)}
 	slices.Sort(latencies)
 	if n := len(latencies); n > 0 {
 		r.P50 = latencies[n/2]
