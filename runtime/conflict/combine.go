@@ -65,7 +65,12 @@ type request[O any, T Object[O]] struct {
 	obj      T
 	mutate   func(T) error
 	deadline time.Time
-	done     chan error
+	// ctxDeadline is set when the context's deadline is the request's.
+	ctxDeadline bool
+	// uid is the object's UID when the request first ran, so that a
+	// request made by name alone notices the object being replaced.
+	uid  string
+	done chan error
 	// Guarded by the combiner's mutex: claimed while its mutation is in
 	// an attempt (it cannot leave then), finished once answered.
 	claimed, finished bool
@@ -100,7 +105,9 @@ func combinerFor[O any, T Object[O]](key combineKey) *combiner[O, T] {
 		cb, ok := v.(*combiner[O, T])
 		if !ok {
 			// The same object used with another Go type: do not share.
-			return &combiner[O, T]{key: key}
+			cb = &combiner[O, T]{key: key}
+			cb.mu.Lock()
+			return cb
 		}
 		cb.mu.Lock()
 		if !cb.dead {
@@ -118,7 +125,8 @@ func (r *run[O, T]) combine(ctx context.Context, obj T, mutate func(T) error, wr
 	}
 	key := combineKey{client: r.client, reader: r.reader, kind: r.kind, key: r.key, op: r.operation, owner: r.fieldOwner}
 	cb := combinerFor[O, T](key)
-	req := &request[O, T]{ctx: ctx, obj: obj, mutate: mutate, deadline: r.deadline, done: make(chan error, 1)}
+	req := &request[O, T]{ctx: ctx, obj: obj, mutate: mutate, deadline: r.deadline, ctxDeadline: r.ctxDeadline,
+		uid: string(obj.GetUID()), done: make(chan error, 1)}
 	cb.queue = append(cb.queue, req)
 	if !cb.running {
 		cb.running = true
@@ -195,7 +203,7 @@ func (cb *combiner[O, T]) process(r *run[O, T], batch []*request[O, T], write fu
 			var err error
 			if base, err = cb.start(ctx, r, batch); err != nil {
 				release()
-				cb.finishAll(r, batch, err, nil)
+				cb.fail(r, batch, err)
 				return
 			}
 		}
@@ -242,15 +250,7 @@ func (cb *combiner[O, T]) process(r *run[O, T], batch []*request[O, T], write fu
 			return
 		case !apierrors.IsConflict(err):
 			if len(batch) == 1 || !rejectsContent(err) {
-				for _, req := range batch {
-					if cause := req.ctx.Err(); cause != nil {
-						cb.mu.Lock()
-						ended := r.ended(req, cause)
-						cb.mu.Unlock()
-						cb.finish(r, req, ended, nil)
-					}
-				}
-				cb.finishAll(r, batch, err, nil)
+				cb.fail(r, batch, err)
 				return
 			}
 			// Find the request the server rejects: each half on its own,
@@ -279,7 +279,7 @@ func (cb *combiner[O, T]) process(r *run[O, T], batch []*request[O, T], write fu
 		err = r.reader.Get(ctx, r.key, fresh)
 		release()
 		if err != nil {
-			cb.finishAll(r, batch, err, nil)
+			cb.fail(r, batch, err)
 			return
 		}
 		cb.remember(fresh)
@@ -351,15 +351,9 @@ func (cb *combiner[O, T]) backoff(r *run[O, T], batch []*request[O, T], rv strin
 			live = append(live, req)
 			continue
 		}
-		cause := req.ctx.Err()
-		if cause == nil {
-			if d, ok := req.ctx.Deadline(); ok && !d.After(req.deadline) {
-				cause = context.DeadlineExceeded
-			}
-		}
 		out = append(out, req)
 		errs = append(errs, &Error{Kind: r.kind, Key: r.key, Operation: r.operation, Attempts: req.attempts,
-			ResourceVersion: rv, Err: req.lastErr, Cause: cause})
+			ResourceVersion: rv, Err: req.lastErr, Cause: outOfTime(req.ctx, req.ctxDeadline)})
 	}
 	cb.mu.Unlock()
 	for i, req := range out {
@@ -401,7 +395,10 @@ func (cb *combiner[O, T]) start(ctx context.Context, r *run[O, T], batch []*requ
 func (cb *combiner[O, T]) sameObject(r *run[O, T], batch []*request[O, T], base T) []*request[O, T] {
 	live := batch[:0:0]
 	for _, req := range batch {
-		if uid := req.obj.GetUID(); uid != "" && uid != base.GetUID() {
+		if req.uid == "" {
+			req.uid = string(base.GetUID())
+		}
+		if req.uid != string(base.GetUID()) {
 			cb.finish(r, req, fmt.Errorf("%s %s %s: %w", r.operation, kindString(r.kind), keyString(r.key), ErrObjectReplaced), nil)
 			continue
 		}
@@ -438,6 +435,21 @@ func newer[O any, T Object[O]](a, b T) bool {
 func (cb *combiner[O, T]) finishAll(r *run[O, T], batch []*request[O, T], err error, obj T) {
 	for _, req := range batch {
 		cb.finish(r, req, err, obj)
+	}
+}
+
+// fail answers every request of batch with err, except those whose
+// context has ended: they get the error of a call that gave up, as the
+// uncombined helpers answer (the request failed because they all left).
+func (cb *combiner[O, T]) fail(r *run[O, T], batch []*request[O, T], err error) {
+	for _, req := range batch {
+		e := err
+		if cause := req.ctx.Err(); cause != nil {
+			cb.mu.Lock()
+			e = r.ended(req, cause)
+			cb.mu.Unlock()
+		}
+		cb.finish(r, req, e, nil)
 	}
 }
 

@@ -71,6 +71,12 @@ func WithLogger(l logr.Logger) Option {
 // caused each other. A mutate's error, or a change the API server rejects,
 // fails only its own caller. Turn it off when mutate must run in the
 // caller's goroutine (it then runs in the combiner's).
+//
+// Calls are combined per client and reader, which must therefore be
+// comparable: pointers, as the clients of client.New and of a manager
+// are. A client that is a struct value with func fields (the fake
+// client's interceptor, for one) cannot be told apart from another, and
+// its calls run uncombined.
 func WithCombining(on bool) Option {
 	return func(o *options) { o.combining = on }
 }

@@ -228,13 +228,7 @@ func (r *run[O, T]) wait(ctx context.Context, attempts int, rv string, last erro
 	if time.Now().Add(delay).After(r.deadline) {
 		// No time for another attempt: waiting for the context to end
 		// would change nothing but the latency.
-		switch {
-		case ctx.Err() != nil:
-			return giveUp(ctx.Err())
-		case r.ctxDeadline:
-			return giveUp(context.DeadlineExceeded)
-		}
-		return giveUp(nil)
+		return giveUp(outOfTime(ctx, r.ctxDeadline))
 	}
 	r.log.V(1).Info("conflict, retrying", "kind", kindString(r.kind), "object", r.key,
 		"operation", r.operation, "attempt", attempts, "resourceVersion", rv, "delay", delay)
@@ -246,6 +240,20 @@ func (r *run[O, T]) wait(ctx context.Context, attempts int, rv string, last erro
 	case <-timer.C:
 		return nil
 	}
+}
+
+// outOfTime is the Cause of the [*Error] of a call that has no time left
+// for another attempt: the context's error if it ended, DeadlineExceeded
+// if the context's deadline (ctxDeadline), not the budget, is what is
+// running out, and nil when the budget ran out.
+func outOfTime(ctx context.Context, ctxDeadline bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if ctxDeadline {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // interrupted is the error of a request that failed after earlier

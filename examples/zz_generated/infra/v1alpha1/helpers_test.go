@@ -86,8 +86,14 @@ func newEnv(t *testing.T, f faults, objs ...client.Object) *env {
 			},
 		}).
 		Build()
-	return &env{client: c, calls: cl}
+	// The interceptor is a struct value with func fields, which cannot be
+	// a map key, so the helpers would not combine its calls; behind a
+	// pointer, as a real client is, they do.
+	return &env{client: &pointerClient{c}, calls: cl}
 }
+
+// pointerClient gives a client value the identity of a pointer.
+type pointerClient struct{ client.Client }
 
 func newNode(name string) *infrav1alpha1.Node {
 	return &infrav1alpha1.Node{
@@ -327,38 +333,54 @@ func TestMutateMustNotChangeIdentity(t *testing.T) {
 }
 
 func TestRecreatedObjectIsNotWritten(t *testing.T) {
-	var e *env
-	e = newEnv(t, faults{update: func(n int32, obj client.Object) error {
-		if n == 1 {
-			// Another actor deletes the Node and creates a new one of the
-			// same name while our write is in flight.
-			ctx := context.Background()
-			old := &infrav1alpha1.Node{}
-			if err := e.client.Get(ctx, client.ObjectKeyFromObject(obj), old); err != nil {
-				return err
+	for _, tc := range []struct {
+		name      string
+		combining bool
+		byName    bool // the caller names the object without having read it
+	}{
+		{"read, alone", false, false},
+		{"read, combined", true, false},
+		{"by name, alone", false, true},
+		{"by name, combined", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var e *env
+			e = newEnv(t, faults{update: func(n int32, obj client.Object) error {
+				if n == 1 {
+					// Another actor deletes the Node and creates a new one of
+					// the same name while our write is in flight.
+					ctx := context.Background()
+					old := &infrav1alpha1.Node{}
+					if err := e.client.Get(ctx, client.ObjectKeyFromObject(obj), old); err != nil {
+						return err
+					}
+					if err := e.client.Delete(ctx, old); err != nil {
+						return err
+					}
+					fresh := newNode(obj.GetName())
+					fresh.UID = "uid-recreated"
+					if err := e.client.Create(ctx, fresh); err != nil {
+						return err
+					}
+					return conflictErr(obj.GetName())
+				}
+				return nil
+			}}, newNode("n1"))
+			obj := e.node(t, "n1")
+			if tc.byName {
+				obj = &infrav1alpha1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1"}}
 			}
-			if err := e.client.Delete(ctx, old); err != nil {
-				return err
-			}
-			fresh := newNode(obj.GetName())
-			fresh.UID = "uid-recreated"
-			if err := e.client.Create(ctx, fresh); err != nil {
-				return err
-			}
-			return conflictErr(obj.GetName())
-		}
-		return nil
-	}}, newNode("n1"))
-	obj := e.node(t, "n1")
-	err := helpers.UpdateNodeWithRetry(context.Background(), e.client, obj, func(n *infrav1alpha1.Node) error {
-		n.Spec.Pricing = 42
-		return nil
-	}, fastBackoff)
-	require.ErrorIs(t, err, conflict.ErrObjectReplaced)
-	got := e.node(t, "n1")
-	assert.Equal(t, types.UID("uid-recreated"), got.UID)
-	assert.Equal(t, int64(0), got.Spec.Pricing, "the new object is not written")
-	assert.Equal(t, int32(1), e.calls.updates.Load())
+			err := helpers.UpdateNodeWithRetry(context.Background(), e.client, obj, func(n *infrav1alpha1.Node) error {
+				n.Spec.Pricing = 42
+				return nil
+			}, fastBackoff, conflict.WithCombining(tc.combining))
+			require.ErrorIs(t, err, conflict.ErrObjectReplaced)
+			got := e.node(t, "n1")
+			assert.Equal(t, types.UID("uid-recreated"), got.UID)
+			assert.Equal(t, int64(0), got.Spec.Pricing, "the new object is not written")
+			assert.Equal(t, int32(1), e.calls.updates.Load())
+		})
+	}
 }
 
 func TestCreateOrUpdate(t *testing.T) {
