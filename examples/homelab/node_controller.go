@@ -3,6 +3,7 @@ package homelab
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -92,13 +93,10 @@ func (r *NodeReconciler) now() time.Time {
 	return time.Now()
 }
 
+// titled is s with its first letter in upper case: "on" gives "On".
 func titled(s infrav1alpha1.PowerState) string {
 	if s == "" {
 		return ""
 	}
-	b := []byte(s)
-	if b[0] >= 'a' && b[0] <= 'z' {
-		b[0] -= 'a' - 'A'
-	}
-	return string(b)
+	return strings.ToUpper(string(s[:1])) + string(s[1:])
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -46,7 +47,7 @@ func TestSchemaRejectionIsReturnedAtOnce(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			before := createNode(t, c, "invalid-"+sanitize(tc.name))
+			before := createNode(t, c, "invalid-"+strings.ReplaceAll(tc.name, " ", "-"))
 			proxy.Writes()
 
 			err := tc.update(before.DeepCopy())
@@ -57,14 +58,4 @@ func TestSchemaRejectionIsReturnedAtOnce(t *testing.T) {
 			assert.Equal(t, before.ResourceVersion, after.ResourceVersion, "nothing was written")
 		})
 	}
-}
-
-func sanitize(s string) string {
-	out := []byte(s)
-	for i, b := range out {
-		if b == ' ' {
-			out[i] = '-'
-		}
-	}
-	return string(out)
 }

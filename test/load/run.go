@@ -27,8 +27,10 @@ type Result struct {
 	Calls, Conflicts int64
 	// Elapsed is the wall time of the run.
 	Elapsed time.Duration
-	// P50 and P99 are the latencies of single updates.
-	P50, P99 time.Duration
+	// Latencies are those of single updates, sorted; P50 and P99 are
+	// taken from them.
+	Latencies []time.Duration
+	P50, P99  time.Duration
 }
 
 // CallsPerApplied is API calls per applied update.
@@ -75,10 +77,17 @@ func Run(ctx context.Context, workers, total int, update Update) Result {
 	}
 	wg.Wait()
 	r := Result{Requested: total, Failed: len(errs), Errors: errs, Elapsed: time.Since(start)}
+	r.SetLatencies(latencies)
+	return r
+}
+
+// SetLatencies sorts latencies into r and takes P50 and P99 from them;
+// results of several processes are merged with it.
+func (r *Result) SetLatencies(latencies []time.Duration) {
 	slices.Sort(latencies)
+	r.Latencies = latencies
 	if n := len(latencies); n > 0 {
 		r.P50 = latencies[n/2]
 		r.P99 = latencies[min(n-1, n*99/100)]
 	}
-	return r
 }

@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -191,10 +190,7 @@ func multiProcess(cfg *rest.Config, strategy int, name string, processes, gorout
 		}
 	}
 	r.Elapsed = results[0].End.Sub(results[0].Start)
-	slices.Sort(latencies)
-	if n := len(latencies); n > 0 {
-		r.P50, r.P99 = latencies[n/2], latencies[min(n-1, n*99/100)]
-	}
+	r.SetLatencies(latencies)
 	return r, nil
 }
 
@@ -218,18 +214,12 @@ func worker(spec string) error {
 		return err
 	}
 	s := load.Strategies[strategy]
-	update := s.New(c, parts[1])
-	var mu sync.Mutex
-	var latencies []int64
 	start := time.Now()
-	r := load.Run(context.Background(), goroutines, share, func(ctx context.Context, w int) error {
-		t := time.Now()
-		err := update(ctx, w)
-		mu.Lock()
-		latencies = append(latencies, int64(time.Since(t)))
-		mu.Unlock()
-		return err
-	})
+	r := load.Run(context.Background(), goroutines, share, s.New(c, parts[1]))
+	latencies := make([]int64, len(r.Latencies))
+	for i, l := range r.Latencies {
+		latencies[i] = int64(l)
+	}
 	return json.NewEncoder(os.Stdout).Encode(workerResult{
 		Failed: r.Failed, Calls: counter.Requests(), Conflicts: counter.Conflicts(),
 		Start: start, End: start.Add(r.Elapsed), LatenciesNanosecond: latencies,
