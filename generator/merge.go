@@ -39,12 +39,16 @@ type mergeBuilder struct {
 	keys    map[string]*model.MergeKey
 	names   map[string]bool
 	infos   map[string]map[string]*markers.TypeInfo
+	// deepCopies caches, by package path, the types that have a
+	// DeepCopyInto method.
+	deepCopies map[string]map[string]bool
 }
 
 func newMergeBuilder(l *loaded, local string, errs *errorList) *mergeBuilder {
 	return &mergeBuilder{l: l, local: local, errs: errs,
 		structs: map[*types.TypeName]*model.MergeStruct{}, keys: map[string]*model.MergeKey{},
-		names: map[string]bool{}, infos: map[string]map[string]*markers.TypeInfo{}}
+		names: map[string]bool{}, infos: map[string]map[string]*markers.TypeInfo{},
+		deepCopies: map[string]map[string]bool{}}
 }
 
 // finish stores the merge functions in pkg, sorted so that output is
@@ -54,6 +58,7 @@ func (b *mergeBuilder) finish(pkg *model.Package) {
 		pkg.MergeStructs = append(pkg.MergeStructs, s)
 	}
 	sort.Slice(pkg.MergeStructs, func(i, j int) bool { return pkg.MergeStructs[i].Func < pkg.MergeStructs[j].Func })
+	markSharing(pkg.MergeStructs)
 	for _, k := range b.keys {
 		pkg.MergeKeys = append(pkg.MergeKeys, k)
 	}
@@ -134,6 +139,7 @@ func (b *mergeBuilder) field(owner *types.TypeName, f *types.Var, fi *markers.Fi
 		switch {
 		case name == "-":
 			out.Op = model.OpCurrent
+			b.setCopy(out, f.Type())
 			return out
 		case name == "" && (f.Embedded() || strings.Contains(opts, "inline")):
 			out.Path = ""
@@ -150,6 +156,7 @@ func (b *mergeBuilder) field(owner *types.TypeName, f *types.Var, fi *markers.Fi
 		}
 	}
 	b.decide(out, f.Type(), &ms)
+	b.setCopy(out, f.Type())
 	return out
 }
 

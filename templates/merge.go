@@ -9,6 +9,15 @@ import (
 // strategyConsts maps +conflict:merge leaf strategies to the runtime's.
 var strategyConsts = map[string]string{"ours": "Ours", "theirs": "Theirs", "strict": "Strict", "max": "Max", "min": "Min"}
 
+// copyFuncs maps each copy to the runtime's copy function.
+var copyFuncs = map[model.Copy]string{
+	model.CopyValue: "CopyValue", model.CopyDeep: "CopyDeep",
+	model.CopySlice: "CopySlice", model.CopySliceDeep: "CopySliceDeep",
+	model.CopyMap: "CopyMap", model.CopyMapDeep: "CopyMapDeep",
+	model.CopyPtr: "CopyPtr", model.CopyPtrDeep: "CopyPtrDeep",
+	model.CopyShallow: "CopyShallow",
+}
+
 // mergeHelpers renders MergeX, UpdateXFrom and (with a status subresource)
 // UpdateXStatusFrom for the current kind.
 func (g *gen) mergeHelpers() jen.Code {
@@ -19,9 +28,14 @@ func (g *gen) mergeHelpers() jen.Code {
 		Comment("wants. A field changed on one side only takes that side's value; a field").Line().
 		Comment("changed on both sides is decided by its +conflict:merge strategy (desired").Line().
 		Comment("wins by default). Lists, maps and structs merge as the API server's").Line().
-		Comment("topology markers describe them. The result is a new object; the inputs are").Line().
-		Comment("not modified. Fields under the strict strategy that both sides changed are").Line().
-		Comment("reported in a *conflict.MergeError.").Line()
+		Comment("topology markers describe them. The result is a new object that shares no").Line().
+		Comment("memory with the inputs, which are not modified. Fields under the strict").Line().
+		Comment("strategy that both sides changed are reported in a *conflict.MergeError.").Line()
+	result := jen.Op("&").Id("out")
+	if k.Merge.Shares {
+		// Some field's type has no copy the merge can make as it goes.
+		result = jen.Id("out").Dot("DeepCopy").Call()
+	}
 	out.Func().Id(k.MergeFunc()).Params(
 		jen.List(jen.Id("base"), jen.Id("current"), jen.Id("desired")).Add(g.ptrKind()),
 	).Params(g.ptrKind(), jen.Error()).Block(
@@ -29,7 +43,7 @@ func (g *gen) mergeHelpers() jen.Code {
 		jen.Id("out").Op(":=").Id(k.Merge.Func).Call(jen.Id("m"), jen.Lit(""), g.imports.qual(conflictPath, "Ours"),
 			jen.Id("base"), jen.Id("current"), jen.Id("desired")),
 		jen.If(jen.Err().Op(":=").Id("m").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
-		jen.Return(jen.Id("out").Dot("DeepCopy").Call(), jen.Nil()),
+		jen.Return(result, jen.Nil()),
 	).Line()
 
 	out.Commentf("%s writes modified, an edited copy of original, with original's", k.UpdateFromFunc()).Line().
@@ -110,7 +124,10 @@ func (g *gen) mergeField(f *model.MergeField) jen.Code {
 	}
 	switch f.Op {
 	case model.OpCurrent:
-		return sel("current")
+		if f.Copy == model.CopyValue || f.Copy == model.CopyShallow {
+			return sel("current")
+		}
+		return g.copyFunc(f.Copy).Call(sel("current"))
 	case model.OpObjectMeta:
 		return g.imports.qual(conflictPath, "MergeObjectMeta").Call(jen.Id("m"), jen.Lit(f.Path), strategy,
 			jen.Op("&").Add(sel("base")), jen.Op("&").Add(sel("current")), jen.Op("&").Add(sel("desired")))
@@ -123,9 +140,9 @@ func (g *gen) mergeField(f *model.MergeField) jen.Code {
 	case model.OpOrderedPtr:
 		return call("OrderedPtr")
 	case model.OpCompared:
-		return call("Compared", g.imports.qual(conflictPath, f.Compare))
+		return call("Compared", g.imports.qual(conflictPath, f.Compare), g.copyFunc(f.Copy))
 	case model.OpComparedPtr:
-		return call("ComparedPtr", g.imports.qual(conflictPath, f.Compare))
+		return call("ComparedPtr", g.imports.qual(conflictPath, f.Compare), g.copyFunc(f.Copy))
 	case model.OpAtomicSlice:
 		return call("AtomicSlice")
 	case model.OpStruct:
@@ -136,7 +153,7 @@ func (g *gen) mergeField(f *model.MergeField) jen.Code {
 	case model.OpMap:
 		return call("MergeMap")
 	case model.OpMapAtomic:
-		return call("MergeMapAtomic")
+		return call("MergeMapAtomic", g.copyFunc(f.Copy))
 	case model.OpSet:
 		return g.imports.qual(conflictPath, "MergeSet").Call(append([]jen.Code{jen.Id("m"), jen.Lit(f.Path)}, three...)...)
 	case model.OpListMap:
@@ -144,12 +161,22 @@ func (g *gen) mergeField(f *model.MergeField) jen.Code {
 		if f.Struct != nil {
 			elem = jen.Id(f.Struct.Func)
 		} else {
-			elem = g.imports.qual(conflictPath, "AtomicElement").Index(g.imports.qual(f.Key.Elem.Path, f.Key.Elem.Name))
+			atomic := "AtomicValueElement"
+			if f.Copy == model.CopyDeep {
+				atomic = "AtomicElement"
+			}
+			elem = g.imports.qual(conflictPath, atomic).Index(g.imports.qual(f.Key.Elem.Path, f.Key.Elem.Name))
 		}
 		return call("MergeListMap", jen.Lit(f.Key.Name), jen.Id(f.Key.Func), elem)
 	default:
-		return call("Atomic")
+		return call("Atomic", g.copyFunc(f.Copy))
 	}
+}
+
+// copyFunc names the runtime function that makes copy; Go infers its type
+// arguments from the call it is passed to.
+func (g *gen) copyFunc(c model.Copy) *jen.Statement {
+	return g.imports.qual(conflictPath, copyFuncs[c])
 }
 
 // mergeKey renders the key function of a list map's elements.

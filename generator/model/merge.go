@@ -43,6 +43,37 @@ const (
 	OpListMap
 )
 
+// Copy is how a merge copies a value it takes whole from one of its
+// inputs, so that its result shares no memory with them; each maps to a
+// copy function of package conflict.
+type Copy int
+
+// The copies.
+const (
+	// CopyValue: assignment copies it (no pointers, slices or maps
+	// inside): conflict.CopyValue.
+	CopyValue Copy = iota
+	// CopyDeep: its DeepCopyInto method: conflict.CopyDeep.
+	CopyDeep
+	// CopySlice: a slice of CopyValue elements: conflict.CopySlice.
+	CopySlice
+	// CopySliceDeep: a slice of CopyDeep elements: conflict.CopySliceDeep.
+	CopySliceDeep
+	// CopyMap: a map of CopyValue values: conflict.CopyMap.
+	CopyMap
+	// CopyMapDeep: a map of CopyDeep values: conflict.CopyMapDeep.
+	CopyMapDeep
+	// CopyPtr: a pointer to a CopyValue value: conflict.CopyPtr.
+	CopyPtr
+	// CopyPtrDeep: a pointer to a CopyDeep value: conflict.CopyPtrDeep.
+	CopyPtrDeep
+	// CopyShallow: none of the above fits (an interface, a slice of
+	// slices, a struct with references and no DeepCopyInto); assignment
+	// copies it, and the kinds that reach it deep copy their merged
+	// result as a whole instead.
+	CopyShallow
+)
+
 // MergeStruct is a struct type that gets a generated merge function.
 type MergeStruct struct {
 	// Type is the struct type.
@@ -55,6 +86,10 @@ type MergeStruct struct {
 	// LastTransitionTime field): the transition time follows the status,
 	// as meta.SetStatusCondition keeps it.
 	Condition bool
+	// Shares is set when a field's merged value may share memory with the
+	// inputs (a CopyShallow copy), here or in a struct this one merges
+	// through; MergeX then deep copies its result.
+	Shares bool
 }
 
 // MergeField is how one field of a struct is merged.
@@ -78,6 +113,11 @@ type MergeField struct {
 	Compare string
 	// Key identifies the elements of an OpListMap list.
 	Key *MergeKey
+	// Copy copies what OpCurrent, OpCompared, OpComparedPtr (what the
+	// pointer points to), OpAtomic and OpMapAtomic (the map's values) take
+	// whole, and the elements of an atomic OpListMap; the other operations
+	// copy by themselves.
+	Copy Copy
 }
 
 // MergeKey is the generated key function of a list map's elements.

@@ -20,8 +20,9 @@ import (
 //   - current equals base, or equals desired: take desired;
 //   - otherwise both sides changed it, and the Strategy decides.
 //
-// Results may share memory with the inputs; generated MergeX functions deep
-// copy their result once at the end, so that it shares nothing.
+// Every function copies what it takes whole from an input (see
+// merge_copy.go), so a merged object shares no memory with the three it
+// was merged from.
 
 // Strategy decides a value that both sides changed.
 type Strategy uint8
@@ -144,7 +145,8 @@ func resolve[T any](m *Merger, name string, s Strategy, base, current, desired T
 	}
 }
 
-// Leaf merges a comparable value.
+// Leaf merges a comparable value that holds no pointers (a basic type):
+// the result needs no copy.
 func Leaf[T comparable](m *Merger, name string, s Strategy, base, current, desired T) T {
 	if desired == base || current == desired {
 		return current
@@ -156,32 +158,38 @@ func Leaf[T comparable](m *Merger, name string, s Strategy, base, current, desir
 }
 
 // LeafPtr merges a pointer to a comparable value, comparing what it points
-// to; nil is a value of its own.
+// to; nil is a value of its own. The result points to a copy.
 func LeafPtr[T comparable](m *Merger, name string, s Strategy, base, current, desired *T) *T {
 	eq := func(a, b *T) bool { return a == b || (a != nil && b != nil && *a == *b) }
 	if eq(desired, base) || eq(current, desired) {
-		return current
+		return CopyPtr(current)
 	}
 	if eq(current, base) {
-		return desired
+		return CopyPtr(desired)
 	}
-	return resolve(m, name, s, base, current, desired)
+	return CopyPtr(resolve(m, name, s, base, current, desired))
 }
 
 // Ordered merges a value of an ordered type; with Max or Min a value that
 // both sides changed becomes the larger or smaller of the two.
 func Ordered[T cmp.Ordered](m *Merger, name string, s Strategy, base, current, desired T) T {
-	return Compared(m, name, s, base, current, desired, cmp.Compare[T])
+	return compared(m, name, s, base, current, desired, cmp.Compare[T])
 }
 
 // OrderedPtr is Ordered through a pointer; nil is smaller than any value.
+// The result points to a copy.
 func OrderedPtr[T cmp.Ordered](m *Merger, name string, s Strategy, base, current, desired *T) *T {
-	return ComparedPtr(m, name, s, base, current, desired, cmp.Compare[T])
+	return ComparedPtr(m, name, s, base, current, desired, cmp.Compare[T], CopyValue[T])
 }
 
 // Compared merges a value whose equality and order are given by compare
-// (CompareTime, CompareMicroTime, CompareQuantity).
-func Compared[T any](m *Merger, name string, s Strategy, base, current, desired T, compare func(a, b T) int) T {
+// (CompareTime, CompareMicroTime, CompareQuantity); copy copies the
+// result.
+func Compared[T any](m *Merger, name string, s Strategy, base, current, desired T, compare func(a, b T) int, copy func(T) T) T {
+	return copy(compared(m, name, s, base, current, desired, compare))
+}
+
+func compared[T any](m *Merger, name string, s Strategy, base, current, desired T, compare func(a, b T) int) T {
 	if compare(desired, base) == 0 || compare(current, desired) == 0 {
 		return current
 	}
@@ -203,9 +211,10 @@ func Compared[T any](m *Merger, name string, s Strategy, base, current, desired 
 	return resolve(m, name, s, base, current, desired)
 }
 
-// ComparedPtr is Compared through a pointer; nil is smaller than any value.
-func ComparedPtr[T any](m *Merger, name string, s Strategy, base, current, desired *T, compare func(a, b T) int) *T {
-	return Compared(m, name, s, base, current, desired, func(a, b *T) int {
+// ComparedPtr is Compared through a pointer; nil is smaller than any
+// value. The result points to a copy made with copy.
+func ComparedPtr[T any](m *Merger, name string, s Strategy, base, current, desired *T, compare func(a, b T) int, copy func(T) T) *T {
+	p := compared(m, name, s, base, current, desired, func(a, b *T) int {
 		switch {
 		case a == nil && b == nil:
 			return 0
@@ -216,6 +225,11 @@ func ComparedPtr[T any](m *Merger, name string, s Strategy, base, current, desir
 		}
 		return compare(*a, *b)
 	})
+	if p == nil {
+		return nil
+	}
+	v := copy(*p)
+	return &v
 }
 
 // CompareTime orders metav1.Time.
@@ -229,27 +243,28 @@ func CompareQuantity(a, b resource.Quantity) int { return a.Cmp(b) }
 
 // Atomic merges a value as one leaf, comparing with
 // equality.Semantic.DeepEqual: a struct marked atomic, an atomic list or
-// map, a type with its own JSON form.
-func Atomic[T any](m *Merger, name string, s Strategy, base, current, desired T) T {
+// map, a type with its own JSON form. copy copies the result.
+func Atomic[T any](m *Merger, name string, s Strategy, base, current, desired T, copy func(T) T) T {
 	eq := equality.Semantic.DeepEqual
 	if eq(desired, base) || eq(current, desired) {
-		return current
+		return copy(current)
 	}
 	if eq(current, base) {
-		return desired
+		return copy(desired)
 	}
-	return resolve(m, name, s, base, current, desired)
+	return copy(resolve(m, name, s, base, current, desired))
 }
 
-// AtomicSlice merges an atomic list of comparable elements as one leaf.
+// AtomicSlice merges an atomic list of basic values as one leaf. The
+// result is a copy.
 func AtomicSlice[E comparable](m *Merger, name string, s Strategy, base, current, desired []E) []E {
 	if slices.Equal(desired, base) || slices.Equal(current, desired) {
-		return current
+		return slices.Clone(current)
 	}
 	if slices.Equal(current, base) {
-		return desired
+		return slices.Clone(desired)
 	}
-	return resolve(m, name, s, base, current, desired)
+	return slices.Clone(resolve(m, name, s, base, current, desired))
 }
 
 func derefAny(v any) any {

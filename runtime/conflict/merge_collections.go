@@ -15,16 +15,28 @@ type MergeFunc[E any] func(m *Merger, name string, s Strategy, base, current, de
 // MergePtr merges a pointer to a struct. When all three are set it merges
 // what they point to with merge; when one side added, removed or replaced
 // the struct it follows the leaf rule, and a removal on one side with a
-// change on the other is decided by s.
+// change on the other is decided by s. The result points to a new struct.
 func MergePtr[E any](m *Merger, name string, s Strategy, base, current, desired *E, merge MergeFunc[E]) *E {
+	var v E
 	switch {
 	case current != nil && desired != nil && base != nil:
-		v := merge(m, name, s, base, current, desired)
-		return &v
+		v = merge(m, name, s, base, current, desired)
 	case current != nil && desired != nil: // both added
 		var zero E
-		v := merge(m, name, s, &zero, current, desired)
-		return &v
+		v = merge(m, name, s, &zero, current, desired)
+	default:
+		taken := mergeWhole(m, name, s, base, current, desired)
+		if taken == nil {
+			return nil
+		}
+		v = copyStruct(m, taken, merge)
+	}
+	return &v
+}
+
+// mergeWhole decides a pointer that at most one side still has.
+func mergeWhole[E any](m *Merger, name string, s Strategy, base, current, desired *E) *E {
+	switch {
 	case desired == nil && base == nil: // we neither had nor want it
 		return current
 	case current == nil && base == nil: // we added it
@@ -44,32 +56,44 @@ func MergePtr[E any](m *Merger, name string, s Strategy, base, current, desired 
 	return resolve(m, name, s, base, current, desired)
 }
 
-// MergeMap merges a granular map key by key with the leaf rule. A key
-// removed on one side and changed on the other is decided by s.
+// MergeMap merges a granular map of basic values key by key with the leaf
+// rule. A key removed on one side and changed on the other is decided by
+// s. The result is a new map.
 func MergeMap[K comparable, V comparable](m *Merger, name string, s Strategy, base, current, desired map[K]V) map[K]V {
 	if maps.Equal(desired, base) || maps.Equal(current, desired) {
-		return current
+		return maps.Clone(current)
 	}
 	if maps.Equal(current, base) {
-		return desired
+		return maps.Clone(desired)
 	}
-	return mergeMapKeys(m, name, s, base, current, desired, func(a, b V) bool { return a == b })
+	return mergeMapKeys(m, name, s, base, current, desired, func(a, b V) bool { return a == b }, CopyValue[V])
 }
 
 // MergeMapAtomic merges a granular map key by key, each value as one leaf
-// compared with equality.Semantic.DeepEqual.
-func MergeMapAtomic[K comparable, V any](m *Merger, name string, s Strategy, base, current, desired map[K]V) map[K]V {
+// compared with equality.Semantic.DeepEqual and copied with copy.
+func MergeMapAtomic[K comparable, V any](m *Merger, name string, s Strategy, base, current, desired map[K]V, copy func(V) V) map[K]V {
 	eq := func(a, b V) bool { return equality.Semantic.DeepEqual(a, b) }
-	if maps.EqualFunc(desired, base, eq) || maps.EqualFunc(current, desired, eq) {
-		return current
+	switch {
+	case maps.EqualFunc(desired, base, eq) || maps.EqualFunc(current, desired, eq):
+		return copyMapWith(current, copy)
+	case maps.EqualFunc(current, base, eq):
+		return copyMapWith(desired, copy)
 	}
-	if maps.EqualFunc(current, base, eq) {
-		return desired
-	}
-	return mergeMapKeys(m, name, s, base, current, desired, eq)
+	return mergeMapKeys(m, name, s, base, current, desired, eq, copy)
 }
 
-func mergeMapKeys[K comparable, V any](m *Merger, name string, s Strategy, base, current, desired map[K]V, eq func(a, b V) bool) map[K]V {
+func copyMapWith[K comparable, V any](in map[K]V, copy func(V) V) map[K]V {
+	if in == nil {
+		return nil
+	}
+	out := make(map[K]V, len(in))
+	for k, v := range in {
+		out[k] = copy(v)
+	}
+	return out
+}
+
+func mergeMapKeys[K comparable, V any](m *Merger, name string, s Strategy, base, current, desired map[K]V, eq func(a, b V) bool, copy func(V) V) map[K]V {
 	out := make(map[K]V, len(current)+len(desired))
 	mark := m.Mark()
 	decide := func(k K) {
@@ -96,7 +120,7 @@ func mergeMapKeys[K comparable, V any](m *Merger, name string, s Strategy, base,
 			}
 		}
 		if keep {
-			out[k] = v
+			out[k] = copy(v)
 		}
 	}
 	for k := range current {
@@ -121,13 +145,15 @@ func opt[V any](v V, present bool) any {
 
 // MergeSet merges a list of comparable elements as a set: what either side
 // added is kept, what either side removed is gone. The order is current's,
-// then desired's additions in desired's order. Sets do not conflict.
+// then desired's additions in desired's order. Sets do not conflict. The
+// result is a new list; its elements are copied by assignment (sets hold
+// scalars).
 func MergeSet[E comparable](m *Merger, name string, base, current, desired []E) []E {
 	if slices.Equal(desired, base) || slices.Equal(current, desired) {
-		return current
+		return slices.Clone(current)
 	}
 	if slices.Equal(current, base) {
-		return desired
+		return slices.Clone(desired)
 	}
 	out := make([]E, 0, len(current)+len(desired))
 	for _, e := range current {
@@ -158,9 +184,23 @@ func MergeSet[E comparable](m *Merger, name string, base, current, desired []E) 
 // function renders "a=1,b=2" itself.
 func MergeListMap[E any](m *Merger, name string, s Strategy, base, current, desired []E, keyName string, key func(*E) string, merge MergeFunc[E]) []E {
 	mark := m.Mark()
-	bi, ci, di := newIndex(base, key), newIndex(current, key), newIndex(desired, key)
 	// Most merges keep the length of one side; append grows the rest.
 	out := make([]E, 0, max(len(current), len(desired)))
+	currentAsBase := sameKeys(base, current, key)
+	if currentAsBase && sameKeys(base, desired, key) {
+		// The common case, no element added, removed or moved: merge
+		// element by element without looking keys up.
+		for i := range base {
+			v, _ := mergeKeyed(m, keyName, key(&base[i]), s, &base[i], &current[i], &desired[i], merge)
+			out = append(out, v)
+		}
+		m.Under(mark, name)
+		if len(out) == 0 && current == nil && desired == nil {
+			return nil
+		}
+		return out
+	}
+	bi, ci, di := newIndex(base, key), newIndex(current, key), newIndex(desired, key)
 	emit := func(k string) {
 		if v, keep := mergeKeyed(m, keyName, k, s, bi.find(k), ci.find(k), di.find(k), merge); keep {
 			out = append(out, v)
@@ -170,7 +210,7 @@ func MergeListMap[E any](m *Merger, name string, s Strategy, base, current, desi
 	// current still has base's keys in base's order, else current's; then
 	// the other side's additions in its order.
 	primary, primaryIx, secondary := current, ci, desired
-	if sameKeys(base, current, key) {
+	if currentAsBase {
 		primary, primaryIx, secondary = desired, di, current
 	}
 	for i := range primary {
@@ -204,20 +244,20 @@ func mergeKeyed[E any](m *Merger, keyName, k string, s Strategy, b, c, d *E, mer
 		return v, true
 	case c != nil: // not in desired
 		if b == nil { // they added it
-			return *c, true
+			return copyStruct(m, c, merge), true
 		}
 		if equality.Semantic.DeepEqual(c, b) { // we removed it
 			return v, false
 		}
-		return removedAndChanged(m, keyName, k, s, b, c, nil)
+		return removedAndChanged(m, keyName, k, s, b, c, nil, merge)
 	default: // not in current
 		if b == nil { // we added it
-			return *d, true
+			return copyStruct(m, d, merge), true
 		}
 		if equality.Semantic.DeepEqual(d, b) { // they removed it
 			return v, false
 		}
-		return removedAndChanged(m, keyName, k, s, b, nil, d)
+		return removedAndChanged(m, keyName, k, s, b, nil, d, merge)
 	}
 }
 
@@ -236,7 +276,7 @@ func sameKeys[E any](a, b []E, key func(*E) string) bool {
 
 // removedAndChanged decides an element that one side removed and the
 // other changed; nil c or d is the side that removed it.
-func removedAndChanged[E any](m *Merger, keyName, k string, s Strategy, b, c, d *E) (E, bool) {
+func removedAndChanged[E any](m *Merger, keyName, k string, s Strategy, b, c, d *E, merge MergeFunc[E]) (E, bool) {
 	win := d
 	switch s {
 	case Theirs:
@@ -249,7 +289,7 @@ func removedAndChanged[E any](m *Merger, keyName, k string, s Strategy, b, c, d 
 		var zero E
 		return zero, false
 	}
-	return *win, true
+	return copyStruct(m, win, merge), true
 }
 
 func ptrOrNil[E any](p *E) any {
@@ -310,7 +350,17 @@ func mapKeyString[K comparable](k K) string {
 }
 
 // AtomicElement merges the elements of a list map whose element type is
-// atomic (+structType=atomic): each element is one leaf, found by key.
-func AtomicElement[E any](m *Merger, name string, s Strategy, base, current, desired *E) E {
-	return *Atomic(m, name, s, base, current, desired)
+// atomic (+structType=atomic): each element is one leaf, found by key, and
+// copied with its DeepCopyInto.
+func AtomicElement[E any, P interface {
+	*E
+	DeepCopyInto(*E)
+}](m *Merger, name string, s Strategy, base, current, desired *E) E {
+	return *Atomic(m, name, s, base, current, desired, CopyPtrDeep[E, P])
+}
+
+// AtomicValueElement is AtomicElement for element types without a
+// DeepCopyInto method; elements are copied by assignment.
+func AtomicValueElement[E any](m *Merger, name string, s Strategy, base, current, desired *E) E {
+	return *Atomic(m, name, s, base, current, desired, CopyPtr[E])
 }

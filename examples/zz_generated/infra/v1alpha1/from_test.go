@@ -11,6 +11,7 @@ import (
 
 	infrav1alpha1 "github.com/conflict-gen/conflict-gen/examples/api/infra/v1alpha1"
 	helpers "github.com/conflict-gen/conflict-gen/examples/zz_generated/infra/v1alpha1"
+	"github.com/conflict-gen/conflict-gen/examples/zz_generated/internal/aliasing"
 	"github.com/conflict-gen/conflict-gen/runtime/conflict"
 )
 
@@ -112,4 +113,37 @@ func TestMergeNodeMaxTime(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, t2, *got.Status.LastStartupTime, "+conflict:merge=max on a *metav1.Time")
 	assert.NotSame(t, current.Status.LastStartupTime, got.Status.LastStartupTime)
+}
+
+// TestMergeGroupSharesNothing takes every reference field from each side
+// in turn: the result must own all of its memory.
+func TestMergeGroupSharesNothing(t *testing.T) {
+	newGroup := func() *infrav1alpha1.Group {
+		return &infrav1alpha1.Group{
+			ObjectMeta: metav1.ObjectMeta{Name: "g1", ResourceVersion: "1", Labels: map[string]string{"a": "1"},
+				Finalizers: []string{"f"}, OwnerReferences: []metav1.OwnerReference{{UID: "o1", Name: "owner"}}},
+			Spec: infrav1alpha1.GroupSpec{Policy: infrav1alpha1.GroupPolicy{
+				ScaleDownUnneededTime: &metav1.Duration{Duration: 1}, MaxNodeProvisionTime: &metav1.Duration{Duration: 2}}},
+			Status: infrav1alpha1.GroupStatus{ReadyNodes: []string{"n1"}, Conditions: []metav1.Condition{{Type: "Ready", Status: "True"}}},
+		}
+	}
+	for _, side := range []string{"current", "desired", "both"} {
+		base := newGroup()
+		current, desired := base.DeepCopy(), base.DeepCopy()
+		changed := desired
+		if side == "current" {
+			changed = current
+		}
+		changed.Labels["b"] = "2"
+		changed.Spec.Policy.ScaleDownUnneededTime.Duration = 3
+		changed.Status.ReadyNodes = append(changed.Status.ReadyNodes, "n2")
+		changed.Status.Conditions = append(changed.Status.Conditions, metav1.Condition{Type: "Synced", Status: "True"})
+		if side == "both" {
+			current.Spec.Policy.MaxNodeProvisionTime.Duration = 4
+			current.OwnerReferences = append(current.OwnerReferences, metav1.OwnerReference{UID: "o2"})
+		}
+		got, err := helpers.MergeGroup(base, current, desired)
+		require.NoError(t, err)
+		assert.Empty(t, aliasing.Shared(got, base, current, desired), "changed on %s", side)
+	}
 }

@@ -86,16 +86,16 @@ func SetGroupCondition(obj *infrav1alpha1.Group, c metav1.Condition) (changed bo
 // wants. A field changed on one side only takes that side's value; a field
 // changed on both sides is decided by its +conflict:merge strategy (desired
 // wins by default). Lists, maps and structs merge as the API server's
-// topology markers describe them. The result is a new object; the inputs are
-// not modified. Fields under the strict strategy that both sides changed are
-// reported in a *conflict.MergeError.
+// topology markers describe them. The result is a new object that shares no
+// memory with the inputs, which are not modified. Fields under the strict
+// strategy that both sides changed are reported in a *conflict.MergeError.
 func MergeGroup(base, current, desired *infrav1alpha1.Group) (*infrav1alpha1.Group, error) {
 	m := &conflict.Merger{}
 	out := conflictMergeGroup(m, "", conflict.Ours, base, current, desired)
 	if err := m.Err(); err != nil {
 		return nil, err
 	}
-	return out.DeepCopy(), nil
+	return &out, nil
 }
 
 // UpdateGroupFrom writes modified, an edited copy of original, with original's
@@ -163,16 +163,16 @@ func SetNodeCondition(obj *infrav1alpha1.Node, c metav1.Condition) (changed bool
 // wants. A field changed on one side only takes that side's value; a field
 // changed on both sides is decided by its +conflict:merge strategy (desired
 // wins by default). Lists, maps and structs merge as the API server's
-// topology markers describe them. The result is a new object; the inputs are
-// not modified. Fields under the strict strategy that both sides changed are
-// reported in a *conflict.MergeError.
+// topology markers describe them. The result is a new object that shares no
+// memory with the inputs, which are not modified. Fields under the strict
+// strategy that both sides changed are reported in a *conflict.MergeError.
 func MergeNode(base, current, desired *infrav1alpha1.Node) (*infrav1alpha1.Node, error) {
 	m := &conflict.Merger{}
 	out := conflictMergeNode(m, "", conflict.Ours, base, current, desired)
 	if err := m.Err(); err != nil {
 		return nil, err
 	}
-	return out.DeepCopy(), nil
+	return &out, nil
 }
 
 // UpdateNodeFrom writes modified, an edited copy of original, with original's
@@ -204,8 +204,8 @@ func conflictMergeGroup(m *conflict.Merger, name string, s conflict.Strategy, ba
 func conflictMergeGroupPolicy(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *infrav1alpha1.GroupPolicy) (out infrav1alpha1.GroupPolicy) {
 	defer m.Under(m.Mark(), name)
 	out.ScaleDown = conflict.Leaf(m, "scaleDown", s, base.ScaleDown, current.ScaleDown, desired.ScaleDown)
-	out.ScaleDownUnneededTime = conflict.Atomic(m, "scaleDownUnneededTime", s, base.ScaleDownUnneededTime, current.ScaleDownUnneededTime, desired.ScaleDownUnneededTime)
-	out.MaxNodeProvisionTime = conflict.Atomic(m, "maxNodeProvisionTime", s, base.MaxNodeProvisionTime, current.MaxNodeProvisionTime, desired.MaxNodeProvisionTime)
+	out.ScaleDownUnneededTime = conflict.Atomic(m, "scaleDownUnneededTime", s, base.ScaleDownUnneededTime, current.ScaleDownUnneededTime, desired.ScaleDownUnneededTime, conflict.CopyPtr)
+	out.MaxNodeProvisionTime = conflict.Atomic(m, "maxNodeProvisionTime", s, base.MaxNodeProvisionTime, current.MaxNodeProvisionTime, desired.MaxNodeProvisionTime, conflict.CopyPtr)
 	return out
 }
 
@@ -235,7 +235,7 @@ func conflictMergeMetav1Condition(m *conflict.Merger, name string, s conflict.St
 	out.Type = conflict.Leaf(m, "type", s, base.Type, current.Type, desired.Type)
 	out.Status = conflict.Leaf(m, "status", s, base.Status, current.Status, desired.Status)
 	out.ObservedGeneration = conflict.Leaf(m, "observedGeneration", s, base.ObservedGeneration, current.ObservedGeneration, desired.ObservedGeneration)
-	out.LastTransitionTime = conflict.Compared(m, "lastTransitionTime", s, base.LastTransitionTime, current.LastTransitionTime, desired.LastTransitionTime, conflict.CompareTime)
+	out.LastTransitionTime = conflict.Compared(m, "lastTransitionTime", s, base.LastTransitionTime, current.LastTransitionTime, desired.LastTransitionTime, conflict.CompareTime, conflict.CopyValue)
 	out.Reason = conflict.Leaf(m, "reason", s, base.Reason, current.Reason, desired.Reason)
 	out.Message = conflict.Leaf(m, "message", s, base.Message, current.Message, desired.Message)
 	if out.Status == current.Status {
@@ -273,7 +273,7 @@ func conflictMergeNodeStatus(m *conflict.Merger, name string, s conflict.Strateg
 	defer m.Under(m.Mark(), name)
 	out.PowerState = conflict.Leaf(m, "powerState", s, base.PowerState, current.PowerState, desired.PowerState)
 	out.Progress = conflict.Leaf(m, "progress", s, base.Progress, current.Progress, desired.Progress)
-	out.LastStartupTime = conflict.ComparedPtr(m, "lastStartupTime", conflict.Max, base.LastStartupTime, current.LastStartupTime, desired.LastStartupTime, conflict.CompareTime)
+	out.LastStartupTime = conflict.ComparedPtr(m, "lastStartupTime", conflict.Max, base.LastStartupTime, current.LastStartupTime, desired.LastStartupTime, conflict.CompareTime, conflict.CopyValue)
 	out.Count = conflict.Leaf(m, "count", s, base.Count, current.Count, desired.Count)
 	out.ObservedGeneration = conflict.Leaf(m, "observedGeneration", s, base.ObservedGeneration, current.ObservedGeneration, desired.ObservedGeneration)
 	out.Conditions = conflict.MergeListMap(m, "conditions", s, base.Conditions, current.Conditions, desired.Conditions, "type", conflictKeyMetav1ConditionByType, conflictMergeMetav1Condition)

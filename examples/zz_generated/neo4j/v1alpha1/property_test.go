@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/api/equality"
 
+	"github.com/conflict-gen/conflict-gen/examples/zz_generated/internal/aliasing"
 	helpers "github.com/conflict-gen/conflict-gen/examples/zz_generated/neo4j/v1alpha1"
 )
 
@@ -43,6 +44,7 @@ func checkMergeProperties(t *testing.T, schema map[string]any, b, c, d *cluster)
 	eq("aliased base and current", merge(b, b.DeepCopy(), d), merge(b, b, d))
 	eq("aliased current and desired", merge(b, c, c.DeepCopy()), merge(b, c, c))
 	eq("copies", got, merge(bCopy.DeepCopy(), cCopy.DeepCopy(), dCopy.DeepCopy()))
+	assert.Empty(t, aliasing.Shared(got, b, c, d), "memory the result shares with the inputs")
 	scribble(got)
 	eq("result shares nothing: base", bCopy, b)
 	eq("result shares nothing: current", cCopy, c)

@@ -88,16 +88,16 @@ func SetNeo4jBackupCondition(obj *neo4jv1alpha1.Neo4jBackup, c metav1.Condition)
 // wants. A field changed on one side only takes that side's value; a field
 // changed on both sides is decided by its +conflict:merge strategy (desired
 // wins by default). Lists, maps and structs merge as the API server's
-// topology markers describe them. The result is a new object; the inputs are
-// not modified. Fields under the strict strategy that both sides changed are
-// reported in a *conflict.MergeError.
+// topology markers describe them. The result is a new object that shares no
+// memory with the inputs, which are not modified. Fields under the strict
+// strategy that both sides changed are reported in a *conflict.MergeError.
 func MergeNeo4jBackup(base, current, desired *neo4jv1alpha1.Neo4jBackup) (*neo4jv1alpha1.Neo4jBackup, error) {
 	m := &conflict.Merger{}
 	out := conflictMergeNeo4jBackup(m, "", conflict.Ours, base, current, desired)
 	if err := m.Err(); err != nil {
 		return nil, err
 	}
-	return out.DeepCopy(), nil
+	return &out, nil
 }
 
 // UpdateNeo4jBackupFrom writes modified, an edited copy of original, with original's
@@ -165,16 +165,16 @@ func SetNeo4jEnterpriseClusterCondition(obj *neo4jv1alpha1.Neo4jEnterpriseCluste
 // wants. A field changed on one side only takes that side's value; a field
 // changed on both sides is decided by its +conflict:merge strategy (desired
 // wins by default). Lists, maps and structs merge as the API server's
-// topology markers describe them. The result is a new object; the inputs are
-// not modified. Fields under the strict strategy that both sides changed are
-// reported in a *conflict.MergeError.
+// topology markers describe them. The result is a new object that shares no
+// memory with the inputs, which are not modified. Fields under the strict
+// strategy that both sides changed are reported in a *conflict.MergeError.
 func MergeNeo4jEnterpriseCluster(base, current, desired *neo4jv1alpha1.Neo4jEnterpriseCluster) (*neo4jv1alpha1.Neo4jEnterpriseCluster, error) {
 	m := &conflict.Merger{}
 	out := conflictMergeNeo4jEnterpriseCluster(m, "", conflict.Ours, base, current, desired)
 	if err := m.Err(); err != nil {
 		return nil, err
 	}
-	return out.DeepCopy(), nil
+	return &out, nil
 }
 
 // UpdateNeo4jEnterpriseClusterFrom writes modified, an edited copy of original, with original's
@@ -213,11 +213,11 @@ func conflictMergeCorev1EnvVar(m *conflict.Merger, name string, s conflict.Strat
 // conflictMergeCorev1EnvVarSource merges EnvVarSource field by field.
 func conflictMergeCorev1EnvVarSource(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *corev1.EnvVarSource) (out corev1.EnvVarSource) {
 	defer m.Under(m.Mark(), name)
-	out.FieldRef = conflict.Atomic(m, "fieldRef", s, base.FieldRef, current.FieldRef, desired.FieldRef)
-	out.ResourceFieldRef = conflict.Atomic(m, "resourceFieldRef", s, base.ResourceFieldRef, current.ResourceFieldRef, desired.ResourceFieldRef)
-	out.ConfigMapKeyRef = conflict.Atomic(m, "configMapKeyRef", s, base.ConfigMapKeyRef, current.ConfigMapKeyRef, desired.ConfigMapKeyRef)
-	out.SecretKeyRef = conflict.Atomic(m, "secretKeyRef", s, base.SecretKeyRef, current.SecretKeyRef, desired.SecretKeyRef)
-	out.FileKeyRef = conflict.Atomic(m, "fileKeyRef", s, base.FileKeyRef, current.FileKeyRef, desired.FileKeyRef)
+	out.FieldRef = conflict.Atomic(m, "fieldRef", s, base.FieldRef, current.FieldRef, desired.FieldRef, conflict.CopyPtr)
+	out.ResourceFieldRef = conflict.Atomic(m, "resourceFieldRef", s, base.ResourceFieldRef, current.ResourceFieldRef, desired.ResourceFieldRef, conflict.CopyPtrDeep)
+	out.ConfigMapKeyRef = conflict.Atomic(m, "configMapKeyRef", s, base.ConfigMapKeyRef, current.ConfigMapKeyRef, desired.ConfigMapKeyRef, conflict.CopyPtrDeep)
+	out.SecretKeyRef = conflict.Atomic(m, "secretKeyRef", s, base.SecretKeyRef, current.SecretKeyRef, desired.SecretKeyRef, conflict.CopyPtrDeep)
+	out.FileKeyRef = conflict.Atomic(m, "fileKeyRef", s, base.FileKeyRef, current.FileKeyRef, desired.FileKeyRef, conflict.CopyPtrDeep)
 	return out
 }
 
@@ -232,8 +232,8 @@ func conflictMergeCorev1ResourceClaim(m *conflict.Merger, name string, s conflic
 // conflictMergeCorev1ResourceRequirements merges ResourceRequirements field by field.
 func conflictMergeCorev1ResourceRequirements(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *corev1.ResourceRequirements) (out corev1.ResourceRequirements) {
 	defer m.Under(m.Mark(), name)
-	out.Limits = conflict.MergeMapAtomic(m, "limits", s, base.Limits, current.Limits, desired.Limits)
-	out.Requests = conflict.MergeMapAtomic(m, "requests", s, base.Requests, current.Requests, desired.Requests)
+	out.Limits = conflict.MergeMapAtomic(m, "limits", s, base.Limits, current.Limits, desired.Limits, conflict.CopyDeep)
+	out.Requests = conflict.MergeMapAtomic(m, "requests", s, base.Requests, current.Requests, desired.Requests, conflict.CopyDeep)
 	out.Claims = conflict.MergeListMap(m, "claims", s, base.Claims, current.Claims, desired.Claims, "name", conflictKeyCorev1ResourceClaimByName, conflictMergeCorev1ResourceClaim)
 	return out
 }
@@ -252,7 +252,7 @@ func conflictMergeMetav1Condition(m *conflict.Merger, name string, s conflict.St
 	out.Type = conflict.Leaf(m, "type", s, base.Type, current.Type, desired.Type)
 	out.Status = conflict.Leaf(m, "status", s, base.Status, current.Status, desired.Status)
 	out.ObservedGeneration = conflict.Leaf(m, "observedGeneration", s, base.ObservedGeneration, current.ObservedGeneration, desired.ObservedGeneration)
-	out.LastTransitionTime = conflict.Compared(m, "lastTransitionTime", s, base.LastTransitionTime, current.LastTransitionTime, desired.LastTransitionTime, conflict.CompareTime)
+	out.LastTransitionTime = conflict.Compared(m, "lastTransitionTime", s, base.LastTransitionTime, current.LastTransitionTime, desired.LastTransitionTime, conflict.CompareTime, conflict.CopyValue)
 	out.Reason = conflict.Leaf(m, "reason", s, base.Reason, current.Reason, desired.Reason)
 	out.Message = conflict.Leaf(m, "message", s, base.Message, current.Message, desired.Message)
 	if out.Status == current.Status {
@@ -287,7 +287,7 @@ func conflictMergeNeo4jBackupSpec(m *conflict.Merger, name string, s conflict.St
 // conflictMergeNeo4jBackupStatus merges Neo4jBackupStatus field by field.
 func conflictMergeNeo4jBackupStatus(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *neo4jv1alpha1.Neo4jBackupStatus) (out neo4jv1alpha1.Neo4jBackupStatus) {
 	defer m.Under(m.Mark(), name)
-	out.LastBackupTime = conflict.ComparedPtr(m, "lastBackupTime", conflict.Max, base.LastBackupTime, current.LastBackupTime, desired.LastBackupTime, conflict.CompareTime)
+	out.LastBackupTime = conflict.ComparedPtr(m, "lastBackupTime", conflict.Max, base.LastBackupTime, current.LastBackupTime, desired.LastBackupTime, conflict.CompareTime, conflict.CopyValue)
 	out.ObservedGeneration = conflict.Leaf(m, "observedGeneration", s, base.ObservedGeneration, current.ObservedGeneration, desired.ObservedGeneration)
 	out.Conditions = conflict.MergeListMap(m, "conditions", s, base.Conditions, current.Conditions, desired.Conditions, "type", conflictKeyMetav1ConditionByType, conflictMergeMetav1Condition)
 	return out
@@ -306,14 +306,14 @@ func conflictMergeNeo4jEnterpriseCluster(m *conflict.Merger, name string, s conf
 // conflictMergeNeo4jEnterpriseClusterSpec merges Neo4jEnterpriseClusterSpec field by field.
 func conflictMergeNeo4jEnterpriseClusterSpec(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *neo4jv1alpha1.Neo4jEnterpriseClusterSpec) (out neo4jv1alpha1.Neo4jEnterpriseClusterSpec) {
 	defer m.Under(m.Mark(), name)
-	out.Image = conflict.Atomic(m, "image", s, base.Image, current.Image, desired.Image)
+	out.Image = conflict.Atomic(m, "image", s, base.Image, current.Image, desired.Image, conflict.CopyValue)
 	out.Topology = conflictMergeTopologySpec(m, "topology", s, &base.Topology, &current.Topology, &desired.Topology)
 	out.Storage = conflictMergeStorageSpec(m, "storage", s, &base.Storage, &current.Storage, &desired.Storage)
 	out.Plugins = conflict.MergeSet(m, "plugins", base.Plugins, current.Plugins, desired.Plugins)
 	out.Ports = conflict.MergeListMap(m, "ports", s, base.Ports, current.Ports, desired.Ports, "", conflictKeyServerPortByNamePort, conflictMergeServerPort)
 	out.Env = conflict.MergeListMap(m, "env", s, base.Env, current.Env, desired.Env, "name", conflictKeyCorev1EnvVarByName, conflictMergeCorev1EnvVar)
-	out.NodeSelector = conflict.Atomic(m, "nodeSelector", s, base.NodeSelector, current.NodeSelector, desired.NodeSelector)
-	out.Tolerations = conflict.Atomic(m, "tolerations", s, base.Tolerations, current.Tolerations, desired.Tolerations)
+	out.NodeSelector = conflict.Atomic(m, "nodeSelector", s, base.NodeSelector, current.NodeSelector, desired.NodeSelector, conflict.CopyMap)
+	out.Tolerations = conflict.Atomic(m, "tolerations", s, base.Tolerations, current.Tolerations, desired.Tolerations, conflict.CopySliceDeep)
 	out.Backup = conflict.MergePtr(m, "backup", s, base.Backup, current.Backup, desired.Backup, conflictMergeBackupSpec)
 	out.Resources = conflictMergeCorev1ResourceRequirements(m, "resources", s, &base.Resources, &current.Resources, &desired.Resources)
 	out.Config = conflict.MergeMap(m, "config", s, base.Config, current.Config, desired.Config)
@@ -337,7 +337,7 @@ func conflictMergeServerCondition(m *conflict.Merger, name string, s conflict.St
 	defer m.Under(m.Mark(), name)
 	out.Type = conflict.Leaf(m, "type", s, base.Type, current.Type, desired.Type)
 	out.Status = conflict.Leaf(m, "status", s, base.Status, current.Status, desired.Status)
-	out.LastTransitionTime = conflict.Compared(m, "lastTransitionTime", s, base.LastTransitionTime, current.LastTransitionTime, desired.LastTransitionTime, conflict.CompareTime)
+	out.LastTransitionTime = conflict.Compared(m, "lastTransitionTime", s, base.LastTransitionTime, current.LastTransitionTime, desired.LastTransitionTime, conflict.CompareTime, conflict.CopyValue)
 	out.Reason = conflict.Leaf(m, "reason", s, base.Reason, current.Reason, desired.Reason)
 	out.Server = conflict.Leaf(m, "server", s, base.Server, current.Server, desired.Server)
 	if out.Status == current.Status {
@@ -362,7 +362,7 @@ func conflictMergeServerPort(m *conflict.Merger, name string, s conflict.Strateg
 func conflictMergeStorageSpec(m *conflict.Merger, name string, s conflict.Strategy, base, current, desired *neo4jv1alpha1.StorageSpec) (out neo4jv1alpha1.StorageSpec) {
 	defer m.Under(m.Mark(), name)
 	out.ClassName = conflict.Leaf(m, "className", s, base.ClassName, current.ClassName, desired.ClassName)
-	out.Size = conflict.Compared(m, "size", conflict.Max, base.Size, current.Size, desired.Size, conflict.CompareQuantity)
+	out.Size = conflict.Compared(m, "size", conflict.Max, base.Size, current.Size, desired.Size, conflict.CompareQuantity, conflict.CopyDeep)
 	return out
 }
 
