@@ -37,6 +37,9 @@ type faultLoad struct {
 	during func(applied func() int64)
 	// combining is the helpers' WithCombining.
 	combining bool
+	// inDoubt is set for faults after which a failed call's write may
+	// have been stored (a lost answer).
+	inDoubt bool
 }
 
 // modes runs test with combining off ("alone") and on ("combined").
@@ -98,13 +101,24 @@ func runWithFault(t *testing.T, name string, f *harness.Fault, l faultLoad) faul
 			accepted++
 		}
 	}
+	final := op.count(run.final)
+	if l.inDoubt {
+		// A call whose answer was lost may have been applied, but no
+		// increment is ever applied twice: none was retried blind.
+		assert.GreaterOrEqual(t, final, run.ok, "every successful increment is on the object")
+		assert.LessOrEqual(t, final, run.ok+int64(len(run.errs)), "no increment applied twice")
+		if !l.combining {
+			assert.Equal(t, accepted, final, "one increment per stored write")
+		}
+		return run
+	}
 	if l.combining {
 		// One write serves many calls; none serves a failed one.
 		assert.LessOrEqual(t, accepted, run.ok, "no accepted write without a successful call")
 	} else {
 		assert.Equal(t, run.ok, accepted, "one accepted write per successful call, none for a failed one")
 	}
-	assert.Equal(t, run.ok, op.count(run.final), "the object holds exactly the increments reported successful")
+	assert.Equal(t, run.ok, final, "the object holds exactly the increments reported successful")
 	return run
 }
 
@@ -183,6 +197,30 @@ func TestDroppedConnectionsFailTheCallAndWriteNothing(t *testing.T) {
 		for _, err := range run.errs {
 			assert.False(t, errors.Is(err, context.DeadlineExceeded), "failed fast: %v", err)
 		}
+	})
+}
+
+// TestLostAnswersAreNotRetriedBlind loses the answer to every fourth
+// write after the server stored it. The caller cannot know whether its
+// update landed; the helper reports the error instead of writing again,
+// so nothing is applied twice.
+func TestLostAnswersAreNotRetriedBlind(t *testing.T) {
+	modes(t, func(t *testing.T, combining bool) {
+		run := runWithFault(t, "fault-lost-answer", &harness.Fault{LoseAnswer: true, Every: 4},
+			faultLoad{workers: 4, total: 48, perCall: time.Minute, combining: combining, inDoubt: true})
+		require.NotEmpty(t, run.errs)
+		stored := 0
+		for _, w := range run.writes {
+			if w.Faulted && w.Succeeded() {
+				stored++
+			}
+		}
+		assert.Positive(t, stored, "some lost answers were to stored writes")
+		for _, err := range run.errs {
+			assert.False(t, errors.Is(err, context.DeadlineExceeded), "failed fast: %v", err)
+		}
+		t.Logf("lost answers: %d calls failed, %d succeeded, %d lost answers to stored writes, %d increments on the object",
+			len(run.errs), run.ok, stored, opNamed("status").count(run.final))
 	})
 }
 

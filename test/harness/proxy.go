@@ -62,6 +62,10 @@ type Fault struct {
 	// Drop closes the connection without an answer; the request never
 	// reaches the API server.
 	Drop bool
+	// LoseAnswer passes the request on, then closes the connection
+	// instead of passing the answer back: the write may be stored although
+	// the client sees only a broken connection.
+	LoseAnswer bool
 }
 
 // Write is one write request that reached the proxy.
@@ -73,7 +77,8 @@ type Write struct {
 	// At is when the proxy received it.
 	At time.Time
 	// Status is the HTTP status of the answer; 0 when the connection was
-	// dropped.
+	// dropped before the server answered. With LoseAnswer it is the
+	// server's status, which the client never saw.
 	Status int
 	// Faulted is true when the proxy answered it instead of the server.
 	Faulted bool
@@ -150,7 +155,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if write {
 		p.mu.Lock()
 		p.writes = append(p.writes, Write{Method: r.Method, Path: r.URL.Path, ResourceVersion: rv, At: start,
-			Status: rec.status, Faulted: f != nil && (f.Status != 0 || f.Drop)})
+			Status: rec.status, Faulted: f != nil && (f.Status != 0 || f.Drop || f.LoseAnswer)})
 		if p.writing--; p.writing == 0 {
 			p.idle.Broadcast()
 		}
@@ -170,6 +175,12 @@ func (p *Proxy) serve(w *statusRecorder, r *http.Request, f *Fault) {
 		}
 		switch {
 		case f.Drop:
+			dropConnection(w.ResponseWriter)
+			return
+		case f.LoseAnswer:
+			answer := httptest.NewRecorder()
+			p.proxy.ServeHTTP(answer, r)
+			w.status = answer.Code
 			dropConnection(w.ResponseWriter)
 			return
 		case f.Status != 0:
