@@ -2,7 +2,6 @@ package conflict
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"strconv"
@@ -86,7 +85,8 @@ type combiner[O any, T Object[O]] struct {
 	running bool
 	dead    bool
 	idleAt  time.Time
-	// last is the newest object the combiner wrote or read.
+	// last is the newest object the combiner wrote or read. Nothing
+	// changes it once it is here: it is copied before any mutate.
 	last T
 }
 
@@ -215,13 +215,9 @@ func (cb *combiner[O, T]) process(r *run[O, T], batch []*request[O, T], write fu
 		working := base
 		applied := batch[:0:0]
 		for _, req := range batch {
-			next := T(working.DeepCopy())
-			if err := req.mutate(next); err != nil {
+			next, err := r.apply(working, req.mutate)
+			if err != nil {
 				cb.finish(r, req, err, nil)
-				continue
-			}
-			if client.ObjectKeyFromObject(next) != r.key || next.GetResourceVersion() != base.GetResourceVersion() {
-				cb.finish(r, req, r.invalid(), nil)
 				continue
 			}
 			working, applied = next, append(applied, req)
@@ -352,8 +348,7 @@ func (cb *combiner[O, T]) backoff(r *run[O, T], batch []*request[O, T], rv strin
 			continue
 		}
 		out = append(out, req)
-		errs = append(errs, &Error{Kind: r.kind, Key: r.key, Operation: r.operation, Attempts: req.attempts,
-			ResourceVersion: rv, Err: req.lastErr, Cause: outOfTime(req.ctx, req.ctxDeadline)})
+		errs = append(errs, r.gaveUp(req.attempts, rv, req.lastErr, outOfTime(req.ctx, req.ctxDeadline)))
 	}
 	cb.mu.Unlock()
 	for i, req := range out {
@@ -372,15 +367,20 @@ func (cb *combiner[O, T]) backoff(r *run[O, T], batch []*request[O, T], rv strin
 // known.
 func (cb *combiner[O, T]) start(ctx context.Context, r *run[O, T], batch []*request[O, T]) (T, error) {
 	cb.mu.Lock()
-	newest := cb.last
+	last := cb.last
 	cb.mu.Unlock()
+	newest := last
 	for _, req := range batch {
 		if req.obj.GetResourceVersion() != "" && newer(req.obj, newest) {
 			newest = req.obj
 		}
 	}
-	if newest != nil {
-		return T(newest.DeepCopy()), nil
+	switch {
+	case newest == nil:
+	case newest == last:
+		return last, nil // nothing changes it
+	default:
+		return T(newest.DeepCopy()), nil // a caller's: the caller's to change
 	}
 	fresh := T(new(O))
 	if err := r.reader.Get(ctx, r.key, fresh); err != nil {
@@ -399,7 +399,7 @@ func (cb *combiner[O, T]) sameObject(r *run[O, T], batch []*request[O, T], base 
 			req.uid = string(base.GetUID())
 		}
 		if req.uid != string(base.GetUID()) {
-			cb.finish(r, req, fmt.Errorf("%s %s %s: %w", r.operation, kindString(r.kind), keyString(r.key), ErrObjectReplaced), nil)
+			cb.finish(r, req, r.wrapped(ErrObjectReplaced), nil)
 			continue
 		}
 		live = append(live, req)
@@ -407,11 +407,13 @@ func (cb *combiner[O, T]) sameObject(r *run[O, T], batch []*request[O, T], base 
 	return live
 }
 
-// remember keeps obj as the newest known object, if it is.
+// remember keeps obj as the newest known object, if it is. obj must not
+// change afterwards: the combiner's bases (what it wrote or read) never
+// do, as every mutate and every answer works on a copy.
 func (cb *combiner[O, T]) remember(obj T) {
 	cb.mu.Lock()
 	if newer(obj, cb.last) {
-		cb.last = T(obj.DeepCopy())
+		cb.last = obj
 	}
 	cb.mu.Unlock()
 }
@@ -474,9 +476,9 @@ func (cb *combiner[O, T]) finish(r *run[O, T], req *request[O, T], err error, ob
 // written. The combiner's mutex is held.
 func (r *run[O, T]) ended(req *request[O, T], cause error) error {
 	if req.lastErr == nil {
-		return fmt.Errorf("%s %s %s: %w", r.operation, kindString(r.kind), keyString(r.key), cause)
+		return r.wrapped(cause)
 	}
-	return &Error{Kind: r.kind, Key: r.key, Operation: r.operation, Attempts: req.attempts, Err: req.lastErr, Cause: cause}
+	return r.gaveUp(req.attempts, "", req.lastErr, cause)
 }
 
 // anyAlive returns a context for work done on behalf of batch: it keeps

@@ -194,21 +194,28 @@ func MergeListMap[E any](m *Merger, name string, s Strategy, base, current, desi
 			v, _ := mergeKeyed(m, keyName, key(&base[i]), s, &base[i], &current[i], &desired[i], merge)
 			out = append(out, v)
 		}
-		m.Under(mark, name)
-		if len(out) == 0 && current == nil && desired == nil {
-			return nil
-		}
-		return out
+	} else {
+		out = mergeByKey(m, out, keyName, s, base, current, desired, currentAsBase, key, merge)
 	}
+	m.Under(mark, name)
+	if len(out) == 0 && current == nil && desired == nil {
+		return nil
+	}
+	return out
+}
+
+// mergeByKey appends to out the merged elements of lists whose keys
+// differ, finding each element's versions by key. The order is that of
+// the side that changed it: desired's when current still has base's keys
+// in base's order (currentAsBase), else current's; then the other side's
+// additions in its order.
+func mergeByKey[E any](m *Merger, out []E, keyName string, s Strategy, base, current, desired []E, currentAsBase bool, key func(*E) string, merge MergeFunc[E]) []E {
 	bi, ci, di := newIndex(base, key), newIndex(current, key), newIndex(desired, key)
 	emit := func(k string) {
 		if v, keep := mergeKeyed(m, keyName, k, s, bi.find(k), ci.find(k), di.find(k), merge); keep {
 			out = append(out, v)
 		}
 	}
-	// The order is that of the side that changed it: desired's when
-	// current still has base's keys in base's order, else current's; then
-	// the other side's additions in its order.
 	primary, primaryIx, secondary := current, ci, desired
 	if currentAsBase {
 		primary, primaryIx, secondary = desired, di, current
@@ -220,10 +227,6 @@ func MergeListMap[E any](m *Merger, name string, s Strategy, base, current, desi
 		if k := key(&secondary[i]); primaryIx.find(k) == nil {
 			emit(k)
 		}
-	}
-	m.Under(mark, name)
-	if len(out) == 0 && current == nil && desired == nil {
-		return nil
 	}
 	return out
 }

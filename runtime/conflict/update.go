@@ -179,12 +179,9 @@ func (r *run[O, T]) loopFrom(ctx context.Context, obj, base T, mutate func(T) er
 		r.metrics.done(r.kind, r.operation, attempts, isExhausted(err))
 	}()
 	for {
-		working := T(base.DeepCopy())
-		if err := mutate(working); err != nil {
+		working, err := r.apply(base, mutate)
+		if err != nil {
 			return err
-		}
-		if client.ObjectKeyFromObject(working) != r.key || working.GetResourceVersion() != base.GetResourceVersion() {
-			return r.invalid()
 		}
 		if equality.Semantic.DeepEqual(base, working) {
 			if base != obj {
@@ -193,7 +190,7 @@ func (r *run[O, T]) loopFrom(ctx context.Context, obj, base T, mutate func(T) er
 			return nil
 		}
 		attempts++
-		err := write(working)
+		err = write(working)
 		if err == nil {
 			*obj = *working
 			return nil
@@ -211,7 +208,7 @@ func (r *run[O, T]) loopFrom(ctx context.Context, obj, base T, mutate func(T) er
 			return r.interrupted(ctx, attempts, base.GetResourceVersion(), lastConflict, err)
 		}
 		if uid != "" && fresh.GetUID() != uid {
-			return fmt.Errorf("%s %s %s: %w", r.operation, kindString(r.kind), keyString(r.key), ErrObjectReplaced)
+			return r.wrapped(ErrObjectReplaced)
 		}
 		base = fresh
 	}
@@ -221,14 +218,10 @@ func (r *run[O, T]) loopFrom(ctx context.Context, obj, base T, mutate func(T) er
 // budget or the context does not leave room for one.
 func (r *run[O, T]) wait(ctx context.Context, attempts int, rv string, last error) error {
 	delay := r.backoff.Delay(attempts, rand.Float64())
-	giveUp := func(cause error) error {
-		return &Error{Kind: r.kind, Key: r.key, Operation: r.operation, Attempts: attempts,
-			ResourceVersion: rv, Err: last, Cause: cause}
-	}
 	if time.Now().Add(delay).After(r.deadline) {
 		// No time for another attempt: waiting for the context to end
 		// would change nothing but the latency.
-		return giveUp(outOfTime(ctx, r.ctxDeadline))
+		return r.gaveUp(attempts, rv, last, outOfTime(ctx, r.ctxDeadline))
 	}
 	r.log.V(1).Info("conflict, retrying", "kind", kindString(r.kind), "object", r.key,
 		"operation", r.operation, "attempt", attempts, "resourceVersion", rv, "delay", delay)
@@ -236,7 +229,7 @@ func (r *run[O, T]) wait(ctx context.Context, attempts int, rv string, last erro
 	defer timer.Stop()
 	select {
 	case <-ctx.Done():
-		return giveUp(ctx.Err())
+		return r.gaveUp(attempts, rv, last, ctx.Err())
 	case <-timer.C:
 		return nil
 	}
@@ -263,12 +256,35 @@ func (r *run[O, T]) interrupted(ctx context.Context, attempts int, rv string, la
 	if lastConflict == nil || ctx.Err() == nil {
 		return err
 	}
-	return &Error{Kind: r.kind, Key: r.key, Operation: r.operation, Attempts: attempts,
-		ResourceVersion: rv, Err: lastConflict, Cause: ctx.Err()}
+	return r.gaveUp(attempts, rv, lastConflict, ctx.Err())
 }
 
-func (r *run[O, T]) invalid() error {
-	return fmt.Errorf("%s %s %s: %w", r.operation, kindString(r.kind), keyString(r.key), ErrInvalidMutation)
+// gaveUp is the [*Error] of a call that stops retrying after attempts
+// writes, the last of them at rv, with last its last conflict and cause
+// why it stops (nil: the budget ran out).
+func (r *run[O, T]) gaveUp(attempts int, rv string, last, cause error) *Error {
+	return &Error{Kind: r.kind, Key: r.key, Operation: r.operation, Attempts: attempts,
+		ResourceVersion: rv, Err: last, Cause: cause}
+}
+
+// wrapped names the operation, the kind and the object in err.
+func (r *run[O, T]) wrapped(err error) error {
+	return fmt.Errorf("%s %s %s: %w", r.operation, kindString(r.kind), keyString(r.key), err)
+}
+
+func (r *run[O, T]) invalid() error { return r.wrapped(ErrInvalidMutation) }
+
+// apply runs mutate on a copy of base. The copy must still name the same
+// object at the same resourceVersion: a mutate may not retarget a write.
+func (r *run[O, T]) apply(base T, mutate func(T) error) (T, error) {
+	working := T(base.DeepCopy())
+	if err := mutate(working); err != nil {
+		return nil, err
+	}
+	if client.ObjectKeyFromObject(working) != r.key || working.GetResourceVersion() != base.GetResourceVersion() {
+		return nil, r.invalid()
+	}
+	return working, nil
 }
 
 func (r *run[O, T]) updateOptions() []client.UpdateOption {

@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,37 +41,21 @@ func TestEveryIncrementIsAppliedAcrossProcesses(t *testing.T) {
 			cfg, err := harness.EncodeConfig(env.Config())
 			require.NoError(t, err)
 
-			var wg sync.WaitGroup
-			var applied atomic.Int64
-			for range processes {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					cmd := exec.Command(os.Args[0], "-test.run=^$")
-					cmd.Env = append(os.Environ(), workerEnv+"="+op.name, workerConfig+"="+cfg, workerObject+"="+name,
-						workerThreads+"="+strconv.Itoa(goroutines), workerCount+"="+strconv.Itoa(perProcess))
-					out, err := cmd.Output()
-					if !assert.NoError(t, err, "worker: %s", exitDetail(err)) {
-						return
-					}
-					n, err := strconv.Atoi(strings.TrimSpace(string(out)))
-					if assert.NoError(t, err, "worker output %q", out) {
-						applied.Add(int64(n))
-					}
-				}()
+			outs, err := load.Processes(processes, []string{"-test.run=^$"}, func(int) []string {
+				return []string{workerEnv + "=" + op.name, workerConfig + "=" + cfg, workerObject + "=" + name,
+					workerThreads + "=" + strconv.Itoa(goroutines), workerCount + "=" + strconv.Itoa(perProcess)}
+			})
+			require.NoError(t, err, "workers")
+			applied := int64(0)
+			for _, out := range outs {
+				n, err := strconv.Atoi(strings.TrimSpace(string(out)))
+				require.NoError(t, err, "worker output %q", out)
+				applied += int64(n)
 			}
-			wg.Wait()
-			assert.Equal(t, int64(processes*perProcess), applied.Load(), "every increment reported applied")
+			assert.Equal(t, int64(processes*perProcess), applied, "every increment reported applied")
 			assert.Equal(t, int64(processes*perProcess), op.count(getNode(t, c, name)), "and found on the server")
 		})
 	}
-}
-
-func exitDetail(err error) string {
-	if ee, ok := err.(*exec.ExitError); ok {
-		return string(ee.Stderr)
-	}
-	return ""
 }
 
 // runWorker is a worker process: it applies its increments with its own

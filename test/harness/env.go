@@ -79,15 +79,21 @@ func Scheme() (*kruntime.Scheme, error) {
 // knows the example kinds: what a process that did not start the server
 // (a worker of a multi-process test) uses.
 func NewClient(cfg *rest.Config) (client.Client, error) {
-	scheme, err := Scheme()
-	if err != nil {
-		return nil, err
-	}
-	crds, err := exampleCRDs()
+	scheme, crds, err := exampleTypes()
 	if err != nil {
 		return nil, err
 	}
 	return client.New(cfg, client.Options{Scheme: scheme, Mapper: staticMapper(crds)})
+}
+
+// exampleTypes returns the scheme and the CRDs of the example kinds.
+func exampleTypes() (*kruntime.Scheme, []*apiextensionsv1.CustomResourceDefinition, error) {
+	scheme, err := Scheme()
+	if err != nil {
+		return nil, nil, err
+	}
+	crds, err := exampleCRDs()
+	return scheme, crds, err
 }
 
 // Start runs an API server and installs the example CRDs: the embedded
@@ -95,11 +101,7 @@ func NewClient(cfg *rest.Config) (client.Client, error) {
 // KUBEBUILDER_ASSETS is set. Stop it with [Env.Stop].
 func Start() (*Env, error) {
 	quiet()
-	scheme, err := Scheme()
-	if err != nil {
-		return nil, err
-	}
-	crds, err := exampleCRDs()
+	scheme, crds, err := exampleTypes()
 	if err != nil {
 		return nil, err
 	}

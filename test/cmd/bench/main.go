@@ -17,10 +17,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -148,50 +146,51 @@ func multiProcess(cfg *rest.Config, strategy int, name string, processes, gorout
 	if err != nil {
 		return load.Result{}, err
 	}
-	results := make([]workerResult, processes)
-	errs := make([]error, processes)
-	var wg sync.WaitGroup
-	for p := range processes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			share := updates / processes
-			if p < updates%processes {
-				share++
-			}
-			cmd := exec.Command(os.Args[0])
-			cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d;%s;%d;%d;%s", workerEnv, strategy, name, goroutines, share, encoded))
-			cmd.Stderr = os.Stderr
-			out, err := cmd.Output()
-			if err == nil {
-				err = json.Unmarshal(out, &results[p])
-			}
-			errs[p] = err
-		}()
-	}
-	wg.Wait()
-	r := load.Result{Requested: updates}
-	var latencies []time.Duration
-	for p, w := range results {
-		if errs[p] != nil {
-			return r, fmt.Errorf("worker %d: %w", p, errs[p])
+	outs, err := load.Processes(processes, nil, func(p int) []string {
+		share := updates / processes
+		if p < updates%processes {
+			share++
 		}
+		return []string{fmt.Sprintf("%s=%d;%s;%d;%d;%s", workerEnv, strategy, name, goroutines, share, encoded)}
+	})
+	if err != nil {
+		return load.Result{}, err
+	}
+	results := make([]workerResult, processes)
+	for p, out := range outs {
+		if err := json.Unmarshal(out, &results[p]); err != nil {
+			return load.Result{}, fmt.Errorf("worker %d: %w", p, err)
+		}
+	}
+	r := load.Result{Requested: updates}
+	start, end := results[0].Start, results[0].End
+	var latencies []time.Duration
+	for _, w := range results {
 		r.Failed += w.Failed
 		r.Calls += w.Calls
 		r.Conflicts += w.Conflicts
-		if p == 0 || w.Start.Before(results[0].Start) {
-			results[0].Start = w.Start
-		}
-		if w.End.After(results[0].End) {
-			results[0].End = w.End
-		}
+		start, end = minTime(start, w.Start), maxTime(end, w.End)
 		for _, l := range w.LatenciesNanosecond {
 			latencies = append(latencies, time.Duration(l))
 		}
 	}
-	r.Elapsed = results[0].End.Sub(results[0].Start)
+	r.Elapsed = end.Sub(start)
 	r.SetLatencies(latencies)
 	return r, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // worker is one process of a multi-process row: it runs its share and
