@@ -36,8 +36,8 @@ func Render(pkg *model.Package, header []byte) ([]byte, error) {
 		f.PackageComment(pkg.Path + ".")
 	}
 
-	f.Comment("This file needs a conflict runtime that supports version 1 of the generated code.")
-	f.Const().Id("_").Op("=").Add(g.imports.qual(conflictPath, "SupportPackageIsVersion1"))
+	f.Comment("This file needs a conflict runtime that supports version 2 of the generated code.")
+	f.Const().Id("_").Op("=").Add(g.imports.qual(conflictPath, "SupportPackageIsVersion2"))
 
 	for _, kind := range pkg.Kinds {
 		g.kind = kind
@@ -85,12 +85,19 @@ func (g *gen) ptrKind() *jen.Statement {
 	return jen.Op("*").Add(g.api(g.kind.Name))
 }
 
-// groupKind is the kind's schema.GroupKind literal.
-func (g *gen) groupKind() *jen.Statement {
-	return g.imports.qual(schemaPath, "GroupKind").Values(
-		jen.Id("Group").Op(":").Lit(g.pkg.Group),
-		jen.Id("Kind").Op(":").Lit(g.kind.Name),
-	)
+// kindValue is the kind's conflict.Kind literal: its schema.GroupKind and
+// whether it has a status subresource.
+func (g *gen) kindValue() *jen.Statement {
+	values := []jen.Code{
+		jen.Id("GroupKind").Op(":").Add(g.imports.qual(schemaPath, "GroupKind").Values(
+			jen.Id("Group").Op(":").Lit(g.pkg.Group),
+			jen.Id("Kind").Op(":").Lit(g.kind.Name),
+		)),
+	}
+	if g.kind.StatusSubresource {
+		values = append(values, jen.Id("StatusSubresource").Op(":").True())
+	}
+	return g.imports.qual(conflictPath, "Kind").Values(values...)
 }
 
 // selector is obj.A.B for a field path.

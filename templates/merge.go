@@ -75,7 +75,7 @@ func (g *gen) fromParams() []jen.Code {
 }
 
 func (g *gen) fromArgs() []jen.Code {
-	return []jen.Code{jen.Id("ctx"), jen.Id("c"), g.groupKind(), jen.Id("original"), jen.Id("modified"),
+	return []jen.Code{jen.Id("ctx"), jen.Id("c"), g.kindValue(), jen.Id("original"), jen.Id("modified"),
 		jen.Id(g.kind.MergeFunc()), jen.Id("opts").Op("...")}
 }
 

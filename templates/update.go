@@ -53,5 +53,5 @@ func (g *gen) helperParams() []jen.Code {
 }
 
 func (g *gen) helperArgs() []jen.Code {
-	return []jen.Code{jen.Id("ctx"), jen.Id("c"), g.groupKind(), jen.Id("obj"), jen.Id("mutate"), jen.Id("opts").Op("...")}
+	return []jen.Code{jen.Id("ctx"), jen.Id("c"), g.kindValue(), jen.Id("obj"), jen.Id("mutate"), jen.Id("opts").Op("...")}
 }

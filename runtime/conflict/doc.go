@@ -9,9 +9,12 @@
 // mutation applied again, under a jittered exponential backoff bounded by a
 // time budget and the context's deadline.
 //
-// Generated code calls the generic functions [Update], [UpdateStatus] and
-// [CreateOrUpdate] with the kind's identity; users normally call the typed
-// wrappers (UpdateXWithRetry and friends) and tune them with [Option]s:
+// Generated code calls the generic functions [Update], [UpdateStatus],
+// [CreateOrUpdate], [UpdateFrom] and [UpdateStatusFrom] with the kind's
+// [Kind]; users normally call the typed wrappers (UpdateXWithRetry,
+// UpdateXStatusWithRetry, CreateOrUpdateXWithRetry, UpdateXFrom,
+// UpdateXStatusFrom, next to MergeX, XNeedsReconcile,
+// SetXObservedGeneration and SetXCondition) and tune them with [Option]s:
 //
 //	err := v1alpha1.UpdateNodeWithRetry(ctx, r.Client, node,
 //		func(n *v1alpha1.Node) error {
@@ -23,8 +26,17 @@
 // Concurrent updates of one process to the same object are combined into
 // one write (see [WithCombining]): under contention a process makes one
 // request where separate retry loops would make one each and conflict with
-// each other.
+// each other. Each caller's outcome is as if its update had run alone:
+// mutate runs in the caller's goroutine (a panic in it reaches its caller
+// only), a caller whose context ends returns at once, and each caller's
+// options are its own.
 //
-// When retries run out the error is a [*Error]; it unwraps to the last API
+// The rules are written once, in the retry engine (engine.go): "nothing to
+// write" is only believed of an object the helper read or wrote itself; a
+// change the write cannot store fails with a [*SubresourceError]; a write
+// refused for its content fails only the caller whose change it refused;
+// a write that may have been stored is never written again blind, and a
+// caller that cannot know its outcome gets [ErrOutcomeUnknown]. When
+// retries run out the error is a [*Error]; it unwraps to the last API
 // error, so apierrors.IsConflict still reports true.
 package conflict

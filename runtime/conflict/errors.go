@@ -3,6 +3,7 @@ package conflict
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -36,7 +37,9 @@ type Error struct {
 	// ResourceVersion is the version of the object the last attempt wrote
 	// against.
 	ResourceVersion string
-	// Err is the last API error, a conflict.
+	// Err is the last 409 answer: a conflict (for CreateOrUpdate, also
+	// AlreadyExists, when the object another writer created could not be
+	// read in time).
 	Err error
 	// Cause is the context's error when the context ended, or when its
 	// deadline left no time for another attempt; nil when the budget ran
@@ -67,6 +70,44 @@ func (e *Error) Unwrap() []error {
 // attempts: the mutation was meant for the old object, so nothing is
 // written into the new one.
 var ErrObjectReplaced = errors.New("object was deleted and recreated (its UID changed)")
+
+// ErrOutcomeUnknown is wrapped by the error a helper returns when its
+// write may have been stored although the caller cannot know it: the
+// caller's context ended while the write was under way, or the write
+// failed in a way that does not say whether the API server stored it (a
+// 5xx answer, a timeout, a lost connection). The helper never writes such
+// a mutation again by itself; the caller decides (re-read, or retry with a
+// request ID).
+var ErrOutcomeUnknown = errors.New("outcome unknown: the write may have been stored")
+
+// SubresourceError reports that mutate changed a part of the object that
+// the helper's write cannot change, so that the API server would have
+// dropped it while the call reported success: status through the main
+// resource of a kind with a status subresource, or spec and metadata
+// through /status. Nothing is written.
+type SubresourceError struct {
+	// Kind is the group and kind of the object.
+	Kind schema.GroupKind
+	// Key names the object.
+	Key client.ObjectKey
+	// Operation is what the helper was doing.
+	Operation Operation
+	// Fields are the JSON paths of the changed fields the write would
+	// drop, such as "status", "spec" or "metadata.labels".
+	Fields []string
+	// Use names the generated helper that writes them.
+	Use string
+}
+
+// Error implements error.
+func (e *SubresourceError) Error() string {
+	where := "the main resource"
+	if e.Operation == OperationUpdateStatus {
+		where = "the status subresource"
+	}
+	return fmt.Sprintf("%s %s %s: %s changed, but a write through %s does not store it; nothing was written: use %s",
+		e.Operation, kindString(e.Kind), keyString(e.Key), strings.Join(e.Fields, ", "), where, e.Use)
+}
 
 // ErrInvalidMutation is wrapped by the error a helper returns when mutate
 // changed what identifies the write (name, namespace or resourceVersion);

@@ -18,8 +18,13 @@ type Metrics struct {
 }
 
 // DefaultMetrics is registered in controller-runtime's metrics.Registry, so
-// a manager's /metrics endpoint serves it without any set-up.
-var DefaultMetrics = mustMetrics(ctrlmetrics.Registry)
+// a manager's /metrics endpoint serves it without any set-up. If that
+// registry already holds a different collector under one of its names (two
+// copies of this package linked into one binary, say), DefaultMetrics
+// records into collectors of its own that nothing serves: a library must
+// not crash its importer at init. Use [NewMetrics] and [WithMetrics] to
+// register elsewhere.
+var DefaultMetrics = newDefaultMetrics(ctrlmetrics.Registry)
 
 // NewMetrics creates the collectors and registers them with reg. Names:
 //
@@ -31,22 +36,7 @@ var DefaultMetrics = mustMetrics(ctrlmetrics.Registry)
 // Collectors that reg already holds are reused, so NewMetrics can be called
 // twice with one registry.
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
-	labels := []string{"group", "kind", "operation"}
-	m := &Metrics{
-		conflicts: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "conflictgen_conflicts_total",
-			Help: "Number of 409 Conflict answers to writes made by conflict-gen helpers.",
-		}, labels),
-		attempts: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "conflictgen_attempts",
-			Help:    "Writes tried per conflict-gen helper call.",
-			Buckets: []float64{1, 2, 3, 5, 8, 13, 21, 34, 55},
-		}, labels),
-		exhausted: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "conflictgen_retries_exhausted_total",
-			Help: "Number of conflict-gen helper calls that gave up on conflicts.",
-		}, labels),
-	}
+	m := newCollectors()
 	var err error
 	m.conflicts, err = register(reg, m.conflicts)
 	if err != nil {
@@ -63,6 +53,26 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	return m, nil
 }
 
+// newCollectors creates the collectors, unregistered.
+func newCollectors() *Metrics {
+	labels := []string{"group", "kind", "operation"}
+	return &Metrics{
+		conflicts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "conflictgen_conflicts_total",
+			Help: "Number of 409 Conflict answers to writes made by conflict-gen helpers.",
+		}, labels),
+		attempts: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "conflictgen_attempts",
+			Help:    "Writes tried per conflict-gen helper call.",
+			Buckets: []float64{1, 2, 3, 5, 8, 13, 21, 34, 55},
+		}, labels),
+		exhausted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "conflictgen_retries_exhausted_total",
+			Help: "Number of conflict-gen helper calls that gave up on conflicts.",
+		}, labels),
+	}
+}
+
 func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
 	err := reg.Register(c)
 	var already prometheus.AlreadyRegisteredError
@@ -74,12 +84,13 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error)
 	return c, err
 }
 
-func mustMetrics(reg prometheus.Registerer) *Metrics {
-	m, err := NewMetrics(reg)
-	if err != nil {
-		panic(err)
+// newDefaultMetrics registers the collectors with reg, or returns
+// unregistered ones when reg refuses them; it never panics.
+func newDefaultMetrics(reg prometheus.Registerer) *Metrics {
+	if m, err := NewMetrics(reg); err == nil {
+		return m
 	}
-	return m
+	return newCollectors()
 }
 
 func (m *Metrics) conflict(gk schema.GroupKind, op Operation) {

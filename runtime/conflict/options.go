@@ -68,9 +68,18 @@ func WithLogger(l logr.Logger) Option {
 // default) or off. With it, concurrent Update (or UpdateStatus) calls of
 // this process for the same object are written together: one request
 // instead of one per caller, and none of the conflicts they would have
-// caused each other. A mutate's error, or a change the API server rejects,
-// fails only its own caller. Turn it off when mutate must run in the
-// caller's goroutine (it then runs in the combiner's).
+// caused each other. Each caller's outcome is as if its update had run
+// alone: its mutate runs in its own goroutine, on a copy that holds the
+// mutations queued before it; a mutate's error or panic, or a change the
+// API server refuses (invalid, or denied by admission), fails only its
+// own caller; a caller whose context ends returns at once; its metrics,
+// logger and backoff are its own (calls with different backoffs are not
+// combined).
+//
+// A mutate that has not returned after 50ms (it waits for something
+// another caller of the object holds, or calls a helper for the same
+// object itself) is left behind: the write goes ahead without it, and its
+// caller then runs alone, as with combining off.
 //
 // Calls are combined per client and reader, which must therefore be
 // comparable: pointers, as the clients of client.New and of a manager

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -19,36 +19,24 @@ type Merge3[T any] func(base, current, desired T) (T, error)
 //
 // On success modified holds the server's answer. A *MergeError (a field
 // both sides changed under the strict strategy) stops at once and nothing
-// is written. If modified does not differ from original nothing is
-// written.
-func UpdateFrom[O any, T Object[O]](ctx context.Context, c client.Client, kind schema.GroupKind, original, modified T, merge Merge3[T], opts ...Option) error {
-	r := newRun[O, T](ctx, c, kind, OperationUpdate, original, opts)
-	return r.mergeLoop(ctx, original, modified, merge, func(o T) error {
-		return c.Update(ctx, o, r.updateOptions()...)
-	})
+// is written. If modified does not differ from original there is nothing
+// to write: nothing is read or written, and modified is left as it is.
+func UpdateFrom[O any, T Object[O]](ctx context.Context, c client.Client, kind Kind, original, modified T, merge Merge3[T], opts ...Option) error {
+	return updateFrom(ctx, c, kind, OperationUpdate, original, modified, merge, opts)
 }
 
 // UpdateStatusFrom is UpdateFrom through the status subresource. It is
 // what the generated UpdateXStatusFrom calls.
-func UpdateStatusFrom[O any, T Object[O]](ctx context.Context, c client.Client, kind schema.GroupKind, original, modified T, merge Merge3[T], opts ...Option) error {
-	r := newRun[O, T](ctx, c, kind, OperationUpdateStatus, original, opts)
-	return r.mergeLoop(ctx, original, modified, merge, func(o T) error {
-		return c.Status().Update(ctx, o, r.statusUpdateOptions()...)
-	})
+func UpdateStatusFrom[O any, T Object[O]](ctx context.Context, c client.Client, kind Kind, original, modified T, merge Merge3[T], opts ...Option) error {
+	return updateFrom(ctx, c, kind, OperationUpdateStatus, original, modified, merge, opts)
 }
 
-// mergeLoop runs the retry loop with a "mutation" that is the caller's
+// updateFrom runs the retry loop with a "mutation" that is the caller's
 // object on the first attempt and a merge onto the fresh object after each
 // conflict. The merge's base and desired move with every attempt: after a
 // conflict on a merged write, the next merge is (the object merged onto,
 // the fresh object, what was written).
-func (r *run[O, T]) mergeLoop(ctx context.Context, original, modified T, merge Merge3[T], write func(T) error) error {
-	if original.GetResourceVersion() == "" {
-		return fmt.Errorf("%s %s %s: original must carry the resourceVersion it was read at", r.operation, kindString(r.kind), keyString(r.key))
-	}
-	if client.ObjectKeyFromObject(modified) != r.key {
-		return r.invalid()
-	}
+func updateFrom[O any, T Object[O]](ctx context.Context, c client.Client, kind Kind, op Operation, original, modified T, merge Merge3[T], opts []Option) error {
 	base, desired := original, modified
 	first := true
 	next := func(working T) error {
@@ -71,5 +59,19 @@ func (r *run[O, T]) mergeLoop(ctx context.Context, original, modified T, merge M
 		*working = *merged.DeepCopy()
 		return nil
 	}
-	return r.loopFrom(ctx, modified, original, next, write)
+	cl := newCall(ctx, c, kind, op, original, next, opts)
+	cl.obj, cl.via = modified, "From"
+	switch {
+	case original.GetResourceVersion() == "":
+		return cl.wrapped(fmt.Errorf("original must carry the resourceVersion it was read at"))
+	case client.ObjectKeyFromObject(modified) != cl.key:
+		return cl.wrapped(ErrInvalidMutation)
+	case equality.Semantic.DeepEqual(original, modified):
+		return nil
+	case ctx.Err() != nil:
+		return cl.wrapped(ctx.Err())
+	}
+	engine[O, T]{lead: cl}.run([]*call[O, T]{cl}, original, false, nil)
+	cl.done(cl.err)
+	return cl.err
 }

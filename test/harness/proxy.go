@@ -34,8 +34,7 @@ type Proxy struct {
 	// signalled when it drops to zero.
 	writing    int
 	idle       *sync.Cond
-	fault      *Fault
-	seen       int // requests the fault matched
+	faults     []*Fault
 	writes     []Write
 	transports map[string]http.RoundTripper
 }
@@ -46,6 +45,9 @@ type Fault struct {
 	// Methods are the HTTP methods affected; empty means writes (PUT,
 	// POST, PATCH, DELETE).
 	Methods []string
+	// BodyContains, when set, limits the fault to writes whose body
+	// contains it (one caller's change among several).
+	BodyContains string
 	// Count bounds how many requests are affected; 0 means all of them
 	// until the fault is cleared.
 	Count int
@@ -54,8 +56,8 @@ type Fault struct {
 	// Latency delays the request before anything else happens.
 	Latency time.Duration
 	// Status answers with this HTTP status and a matching Kubernetes
-	// Status body (409 Conflict, 429 TooManyRequests, 500, 503) without
-	// passing the request on.
+	// Status body (409 Conflict, 429 TooManyRequests, 500, 503; 403 as an
+	// admission webhook's denial) without passing the request on.
 	Status int
 	// RetryAfter, with Status 429 or 503, is sent as Retry-After (seconds).
 	RetryAfter int
@@ -66,6 +68,8 @@ type Fault struct {
 	// instead of passing the answer back: the write may be stored although
 	// the client sees only a broken connection.
 	LoseAnswer bool
+
+	seen int // requests the fault matched, guarded by the proxy's mutex
 }
 
 // Write is one write request that reached the proxy.
@@ -112,9 +116,22 @@ func (p *Proxy) Close() { p.server.Close() }
 
 // Inject makes f the proxy's fault, replacing any other; nil clears it.
 func (p *Proxy) Inject(f *Fault) {
+	if f == nil {
+		p.InjectAll()
+		return
+	}
+	p.InjectAll(f)
+}
+
+// InjectAll makes fs the proxy's faults, replacing any others: a request
+// gets the first that matches it. None clears them.
+func (p *Proxy) InjectAll(fs ...*Fault) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.fault, p.seen = f, 0
+	for _, f := range fs {
+		f.seen = 0
+	}
+	p.faults = fs
 }
 
 // Writes returns the write requests seen so far and forgets them. It
@@ -135,8 +152,10 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	write := isWrite(r.Method)
 	var rv string
+	var body []byte
 	if write && r.Body != nil {
-		body, err := io.ReadAll(r.Body)
+		var err error
+		body, err = io.ReadAll(r.Body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
@@ -149,7 +168,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.writing++
 		p.mu.Unlock()
 	}
-	f := p.match(r)
+	f := p.match(r, body)
 	rec := &statusRecorder{ResponseWriter: w}
 	p.serve(rec, r, f)
 	if write {
@@ -219,28 +238,38 @@ func (s *statusRecorder) Flush() {
 	}
 }
 
-// match reports the fault that applies to r, counting it.
-func (p *Proxy) match(r *http.Request) *Fault {
+// match reports the first fault that applies to r, counting it.
+func (p *Proxy) match(r *http.Request, body []byte) *Fault {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	f := p.fault
-	if f == nil || !f.matches(r.Method) {
-		return nil
+	for _, f := range p.faults {
+		if f.applies(r.Method, body) {
+			return f
+		}
 	}
-	p.seen++
-	if f.Every > 1 && p.seen%f.Every != 0 {
-		return nil
+	return nil
+}
+
+// applies reports whether f affects a request, counting it when it
+// matches f's method and body. The proxy's mutex is held.
+func (f *Fault) applies(method string, body []byte) bool {
+	if !f.matches(method) || (f.BodyContains != "" && !bytes.Contains(body, []byte(f.BodyContains))) {
+		return false
+	}
+	f.seen++
+	if f.Every > 1 && f.seen%f.Every != 0 {
+		return false
 	}
 	if f.Count > 0 {
-		affected := p.seen
+		affected := f.seen
 		if f.Every > 1 {
-			affected = p.seen / f.Every
+			affected = f.seen / f.Every
 		}
 		if affected > f.Count {
-			return nil
+			return false
 		}
 	}
-	return f
+	return true
 }
 
 func (f *Fault) matches(method string) bool {
@@ -321,6 +350,10 @@ func writeStatus(w http.ResponseWriter, code, retryAfter int) {
 		err = apierrors.NewTooManyRequests(cause.Error(), retryAfter)
 	case http.StatusServiceUnavailable:
 		err = apierrors.NewServiceUnavailable(cause.Error())
+	case http.StatusForbidden:
+		// As controller-runtime's admission.Denied reaches the client.
+		err = apierrors.NewForbidden(gr, "injected",
+			errors.New(`admission webhook "deny.conflict-gen.test" denied the request: injected by the test proxy`))
 	default:
 		err = apierrors.NewGenericServerResponse(code, "", gr, "injected", cause.Error(), 0, true)
 	}

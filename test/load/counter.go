@@ -11,7 +11,7 @@ import (
 // back, at the HTTP level, so that every strategy is counted the same way
 // whatever it does inside.
 type Counter struct {
-	requests, conflicts atomic.Int64
+	requests, reads, conflicts atomic.Int64
 }
 
 // Wrap returns a copy of cfg whose requests c counts.
@@ -20,6 +20,9 @@ func (c *Counter) Wrap(cfg *rest.Config) *rest.Config {
 	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
 		return roundTripper(func(r *http.Request) (*http.Response, error) {
 			c.requests.Add(1)
+			if r.Method == http.MethodGet {
+				c.reads.Add(1)
+			}
 			resp, err := rt.RoundTrip(r)
 			if err == nil && resp.StatusCode == http.StatusConflict {
 				c.conflicts.Add(1)
@@ -32,6 +35,12 @@ func (c *Counter) Wrap(cfg *rest.Config) *rest.Config {
 
 // Requests is how many requests were sent.
 func (c *Counter) Requests() int64 { return c.requests.Load() }
+
+// Reads is how many of them were GETs.
+func (c *Counter) Reads() int64 { return c.reads.Load() }
+
+// Writes is how many of them were not GETs.
+func (c *Counter) Writes() int64 { return c.requests.Load() - c.reads.Load() }
 
 // Conflicts is how many were answered 409 Conflict.
 func (c *Counter) Conflicts() int64 { return c.conflicts.Load() }

@@ -169,6 +169,9 @@ func TestCurrentObjectCostsOneWriteAndNoRead(t *testing.T) {
 	assert.Equal(t, e.node(t, "n1").ResourceVersion, obj.ResourceVersion)
 }
 
+// A mutate that changes nothing writes nothing. The caller's obj may be
+// stale or already edited, so "nothing to write" is confirmed with one read
+// (mutate runs again on it) before it is reported.
 func TestNoOpMutateWritesNothing(t *testing.T) {
 	e := newEnv(t, faults{}, newNode("n1"))
 	obj := e.node(t, "n1")
@@ -180,23 +183,37 @@ func TestNoOpMutateWritesNothing(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, err)
-	assert.Equal(t, 1, ran)
+	assert.Equal(t, 2, ran, "once on obj, once on the confirming read")
 	assert.Equal(t, int32(0), e.calls.updates.Load()+e.calls.statusUpdates.Load(), "writes")
-	assert.Equal(t, int32(0), e.calls.gets.Load(), "reads")
+	assert.Equal(t, int32(1), e.calls.gets.Load(), "reads")
 }
 
-func TestStatusHelperLeavesSpecAlone(t *testing.T) {
+// The status helper writes status only; a spec change made with it would
+// be dropped by the API server, so it is refused and nothing is written.
+func TestStatusHelperRefusesSpecChanges(t *testing.T) {
 	e := newEnv(t, faults{}, newNode("n1"))
 	obj := &infrav1alpha1.Node{ObjectMeta: metav1.ObjectMeta{Name: "n1"}}
 	err := helpers.UpdateNodeStatusWithRetry(context.Background(), e.client, obj, func(n *infrav1alpha1.Node) error {
-		n.Spec.DesiredPowerState = infrav1alpha1.PowerStateOn // not written: status only
+		n.Spec.DesiredPowerState = infrav1alpha1.PowerStateOn // the status subresource drops it
+		n.Status.PowerState = infrav1alpha1.PowerStateOn
+		return nil
+	})
+	var sub *conflict.SubresourceError
+	require.ErrorAs(t, err, &sub)
+	assert.Equal(t, []string{"spec"}, sub.Fields)
+	assert.Equal(t, "UpdateNodeWithRetry", sub.Use)
+	got := e.node(t, "n1")
+	assert.Equal(t, infrav1alpha1.PowerStateOff, got.Spec.DesiredPowerState)
+	assert.Empty(t, got.Status.PowerState)
+	assert.Equal(t, int32(0), e.calls.updates.Load()+e.calls.statusUpdates.Load(), "writes")
+
+	err = helpers.UpdateNodeStatusWithRetry(context.Background(), e.client, obj, func(n *infrav1alpha1.Node) error {
 		n.Status.PowerState = infrav1alpha1.PowerStateOn
 		n.Status.Progress = infrav1alpha1.ProgressStartingUp
 		return nil
 	})
 	require.NoError(t, err)
-	got := e.node(t, "n1")
-	assert.Equal(t, infrav1alpha1.PowerStateOff, got.Spec.DesiredPowerState)
+	got = e.node(t, "n1")
 	assert.Equal(t, infrav1alpha1.PowerStateOn, got.Status.PowerState)
 	assert.Equal(t, infrav1alpha1.ProgressStartingUp, got.Status.Progress)
 	assert.Equal(t, int32(0), e.calls.updates.Load(), "no write outside the status subresource")

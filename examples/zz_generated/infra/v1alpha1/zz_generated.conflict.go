@@ -33,8 +33,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 )
 
-// This file needs a conflict runtime that supports version 1 of the generated code.
-const _ = conflict.SupportPackageIsVersion1
+// This file needs a conflict runtime that supports version 2 of the generated code.
+const _ = conflict.SupportPackageIsVersion2
 
 // UpdateGroupWithRetry applies mutate to a fresh copy of the Group named by obj and
 // updates it, reading it again and retrying when the API server answers
@@ -43,21 +43,21 @@ const _ = conflict.SupportPackageIsVersion1
 // and nothing is written, and a mutate that changes nothing writes nothing.
 // On success obj holds the server's answer. See conflict.Update.
 func UpdateGroupWithRetry(ctx context.Context, c client.Client, obj *infrav1alpha1.Group, mutate func(*infrav1alpha1.Group) error, opts ...conflict.Option) error {
-	return conflict.Update(ctx, c, schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, obj, mutate, opts...)
+	return conflict.Update(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, StatusSubresource: true}, obj, mutate, opts...)
 }
 
 // UpdateGroupStatusWithRetry is UpdateGroupWithRetry through the status
 // subresource: only the status is written, conditions, observedGeneration
 // and every other status field in one request. See conflict.UpdateStatus.
 func UpdateGroupStatusWithRetry(ctx context.Context, c client.Client, obj *infrav1alpha1.Group, mutate func(*infrav1alpha1.Group) error, opts ...conflict.Option) error {
-	return conflict.UpdateStatus(ctx, c, schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, obj, mutate, opts...)
+	return conflict.UpdateStatus(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, StatusSubresource: true}, obj, mutate, opts...)
 }
 
 // CreateOrUpdateGroupWithRetry creates the Group named by obj, with mutate applied,
 // if it does not exist, and otherwise updates it as UpdateGroupWithRetry does.
 // See conflict.CreateOrUpdate.
 func CreateOrUpdateGroupWithRetry(ctx context.Context, c client.Client, obj *infrav1alpha1.Group, mutate func(*infrav1alpha1.Group) error, opts ...conflict.Option) (controllerutil.OperationResult, error) {
-	return conflict.CreateOrUpdate(ctx, c, schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, obj, mutate, opts...)
+	return conflict.CreateOrUpdate(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, StatusSubresource: true}, obj, mutate, opts...)
 }
 
 // GroupNeedsReconcile reports whether obj's spec changed since its status was
@@ -104,13 +104,13 @@ func MergeGroup(base, current, desired *infrav1alpha1.Group) (*infrav1alpha1.Gro
 // UpdateGroupWithRetry does. A *conflict.MergeError stops it and nothing is written.
 // On success modified holds the server's answer. See conflict.UpdateFrom.
 func UpdateGroupFrom(ctx context.Context, c client.Client, original, modified *infrav1alpha1.Group, opts ...conflict.Option) error {
-	return conflict.UpdateFrom(ctx, c, schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, original, modified, MergeGroup, opts...)
+	return conflict.UpdateFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, StatusSubresource: true}, original, modified, MergeGroup, opts...)
 }
 
 // UpdateGroupStatusFrom is UpdateGroupFrom through the status subresource.
 // See conflict.UpdateStatusFrom.
 func UpdateGroupStatusFrom(ctx context.Context, c client.Client, original, modified *infrav1alpha1.Group, opts ...conflict.Option) error {
-	return conflict.UpdateStatusFrom(ctx, c, schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, original, modified, MergeGroup, opts...)
+	return conflict.UpdateStatusFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, StatusSubresource: true}, original, modified, MergeGroup, opts...)
 }
 
 // UpdateNodeWithRetry applies mutate to a fresh copy of the Node named by obj and
@@ -120,21 +120,21 @@ func UpdateGroupStatusFrom(ctx context.Context, c client.Client, original, modif
 // and nothing is written, and a mutate that changes nothing writes nothing.
 // On success obj holds the server's answer. See conflict.Update.
 func UpdateNodeWithRetry(ctx context.Context, c client.Client, obj *infrav1alpha1.Node, mutate func(*infrav1alpha1.Node) error, opts ...conflict.Option) error {
-	return conflict.Update(ctx, c, schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Node"}, obj, mutate, opts...)
+	return conflict.Update(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Node"}, StatusSubresource: true}, obj, mutate, opts...)
 }
 
 // UpdateNodeStatusWithRetry is UpdateNodeWithRetry through the status
 // subresource: only the status is written, conditions, observedGeneration
 // and every other status field in one request. See conflict.UpdateStatus.
 func UpdateNodeStatusWithRetry(ctx context.Context, c client.Client, obj *infrav1alpha1.Node, mutate func(*infrav1alpha1.Node) error, opts ...conflict.Option) error {
-	return conflict.UpdateStatus(ctx, c, schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Node"}, obj, mutate, opts...)
+	return conflict.UpdateStatus(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Node"}, StatusSubresource: true}, obj, mutate, opts...)
 }
 
 // CreateOrUpdateNodeWithRetry creates the Node named by obj, with mutate applied,
 // if it does not exist, and otherwise updates it as UpdateNodeWithRetry does.
 // See conflict.CreateOrUpdate.
 func CreateOrUpdateNodeWithRetry(ctx context.Context, c client.Client, obj *infrav1alpha1.Node, mutate func(*infrav1alpha1.Node) error, opts ...conflict.Option) (controllerutil.OperationResult, error) {
-	return conflict.CreateOrUpdate(ctx, c, schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Node"}, obj, mutate, opts...)
+	return conflict.CreateOrUpdate(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Node"}, StatusSubresource: true}, obj, mutate, opts...)
 }
 
 // NodeNeedsReconcile reports whether obj's spec changed since its status was
@@ -181,13 +181,13 @@ func MergeNode(base, current, desired *infrav1alpha1.Node) (*infrav1alpha1.Node,
 // UpdateNodeWithRetry does. A *conflict.MergeError stops it and nothing is written.
 // On success modified holds the server's answer. See conflict.UpdateFrom.
 func UpdateNodeFrom(ctx context.Context, c client.Client, original, modified *infrav1alpha1.Node, opts ...conflict.Option) error {
-	return conflict.UpdateFrom(ctx, c, schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Node"}, original, modified, MergeNode, opts...)
+	return conflict.UpdateFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Node"}, StatusSubresource: true}, original, modified, MergeNode, opts...)
 }
 
 // UpdateNodeStatusFrom is UpdateNodeFrom through the status subresource.
 // See conflict.UpdateStatusFrom.
 func UpdateNodeStatusFrom(ctx context.Context, c client.Client, original, modified *infrav1alpha1.Node, opts ...conflict.Option) error {
-	return conflict.UpdateStatusFrom(ctx, c, schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Node"}, original, modified, MergeNode, opts...)
+	return conflict.UpdateStatusFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Node"}, StatusSubresource: true}, original, modified, MergeNode, opts...)
 }
 
 // conflictMergeGroup merges Group field by field.

@@ -35,8 +35,8 @@ import (
 	"strconv"
 )
 
-// This file needs a conflict runtime that supports version 1 of the generated code.
-const _ = conflict.SupportPackageIsVersion1
+// This file needs a conflict runtime that supports version 2 of the generated code.
+const _ = conflict.SupportPackageIsVersion2
 
 // UpdateNeo4jBackupWithRetry applies mutate to a fresh copy of the Neo4jBackup named by obj and
 // updates it, reading it again and retrying when the API server answers
@@ -45,21 +45,21 @@ const _ = conflict.SupportPackageIsVersion1
 // and nothing is written, and a mutate that changes nothing writes nothing.
 // On success obj holds the server's answer. See conflict.Update.
 func UpdateNeo4jBackupWithRetry(ctx context.Context, c client.Client, obj *neo4jv1alpha1.Neo4jBackup, mutate func(*neo4jv1alpha1.Neo4jBackup) error, opts ...conflict.Option) error {
-	return conflict.Update(ctx, c, schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"}, obj, mutate, opts...)
+	return conflict.Update(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"}, StatusSubresource: true}, obj, mutate, opts...)
 }
 
 // UpdateNeo4jBackupStatusWithRetry is UpdateNeo4jBackupWithRetry through the status
 // subresource: only the status is written, conditions, observedGeneration
 // and every other status field in one request. See conflict.UpdateStatus.
 func UpdateNeo4jBackupStatusWithRetry(ctx context.Context, c client.Client, obj *neo4jv1alpha1.Neo4jBackup, mutate func(*neo4jv1alpha1.Neo4jBackup) error, opts ...conflict.Option) error {
-	return conflict.UpdateStatus(ctx, c, schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"}, obj, mutate, opts...)
+	return conflict.UpdateStatus(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"}, StatusSubresource: true}, obj, mutate, opts...)
 }
 
 // CreateOrUpdateNeo4jBackupWithRetry creates the Neo4jBackup named by obj, with mutate applied,
 // if it does not exist, and otherwise updates it as UpdateNeo4jBackupWithRetry does.
 // See conflict.CreateOrUpdate.
 func CreateOrUpdateNeo4jBackupWithRetry(ctx context.Context, c client.Client, obj *neo4jv1alpha1.Neo4jBackup, mutate func(*neo4jv1alpha1.Neo4jBackup) error, opts ...conflict.Option) (controllerutil.OperationResult, error) {
-	return conflict.CreateOrUpdate(ctx, c, schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"}, obj, mutate, opts...)
+	return conflict.CreateOrUpdate(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"}, StatusSubresource: true}, obj, mutate, opts...)
 }
 
 // Neo4jBackupNeedsReconcile reports whether obj's spec changed since its status was
@@ -106,13 +106,13 @@ func MergeNeo4jBackup(base, current, desired *neo4jv1alpha1.Neo4jBackup) (*neo4j
 // UpdateNeo4jBackupWithRetry does. A *conflict.MergeError stops it and nothing is written.
 // On success modified holds the server's answer. See conflict.UpdateFrom.
 func UpdateNeo4jBackupFrom(ctx context.Context, c client.Client, original, modified *neo4jv1alpha1.Neo4jBackup, opts ...conflict.Option) error {
-	return conflict.UpdateFrom(ctx, c, schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"}, original, modified, MergeNeo4jBackup, opts...)
+	return conflict.UpdateFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"}, StatusSubresource: true}, original, modified, MergeNeo4jBackup, opts...)
 }
 
 // UpdateNeo4jBackupStatusFrom is UpdateNeo4jBackupFrom through the status subresource.
 // See conflict.UpdateStatusFrom.
 func UpdateNeo4jBackupStatusFrom(ctx context.Context, c client.Client, original, modified *neo4jv1alpha1.Neo4jBackup, opts ...conflict.Option) error {
-	return conflict.UpdateStatusFrom(ctx, c, schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"}, original, modified, MergeNeo4jBackup, opts...)
+	return conflict.UpdateStatusFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"}, StatusSubresource: true}, original, modified, MergeNeo4jBackup, opts...)
 }
 
 // UpdateNeo4jEnterpriseClusterWithRetry applies mutate to a fresh copy of the Neo4jEnterpriseCluster named by obj and
@@ -122,21 +122,21 @@ func UpdateNeo4jBackupStatusFrom(ctx context.Context, c client.Client, original,
 // and nothing is written, and a mutate that changes nothing writes nothing.
 // On success obj holds the server's answer. See conflict.Update.
 func UpdateNeo4jEnterpriseClusterWithRetry(ctx context.Context, c client.Client, obj *neo4jv1alpha1.Neo4jEnterpriseCluster, mutate func(*neo4jv1alpha1.Neo4jEnterpriseCluster) error, opts ...conflict.Option) error {
-	return conflict.Update(ctx, c, schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jEnterpriseCluster"}, obj, mutate, opts...)
+	return conflict.Update(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jEnterpriseCluster"}, StatusSubresource: true}, obj, mutate, opts...)
 }
 
 // UpdateNeo4jEnterpriseClusterStatusWithRetry is UpdateNeo4jEnterpriseClusterWithRetry through the status
 // subresource: only the status is written, conditions, observedGeneration
 // and every other status field in one request. See conflict.UpdateStatus.
 func UpdateNeo4jEnterpriseClusterStatusWithRetry(ctx context.Context, c client.Client, obj *neo4jv1alpha1.Neo4jEnterpriseCluster, mutate func(*neo4jv1alpha1.Neo4jEnterpriseCluster) error, opts ...conflict.Option) error {
-	return conflict.UpdateStatus(ctx, c, schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jEnterpriseCluster"}, obj, mutate, opts...)
+	return conflict.UpdateStatus(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jEnterpriseCluster"}, StatusSubresource: true}, obj, mutate, opts...)
 }
 
 // CreateOrUpdateNeo4jEnterpriseClusterWithRetry creates the Neo4jEnterpriseCluster named by obj, with mutate applied,
 // if it does not exist, and otherwise updates it as UpdateNeo4jEnterpriseClusterWithRetry does.
 // See conflict.CreateOrUpdate.
 func CreateOrUpdateNeo4jEnterpriseClusterWithRetry(ctx context.Context, c client.Client, obj *neo4jv1alpha1.Neo4jEnterpriseCluster, mutate func(*neo4jv1alpha1.Neo4jEnterpriseCluster) error, opts ...conflict.Option) (controllerutil.OperationResult, error) {
-	return conflict.CreateOrUpdate(ctx, c, schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jEnterpriseCluster"}, obj, mutate, opts...)
+	return conflict.CreateOrUpdate(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jEnterpriseCluster"}, StatusSubresource: true}, obj, mutate, opts...)
 }
 
 // Neo4jEnterpriseClusterNeedsReconcile reports whether obj's spec changed since its status was
@@ -183,13 +183,13 @@ func MergeNeo4jEnterpriseCluster(base, current, desired *neo4jv1alpha1.Neo4jEnte
 // UpdateNeo4jEnterpriseClusterWithRetry does. A *conflict.MergeError stops it and nothing is written.
 // On success modified holds the server's answer. See conflict.UpdateFrom.
 func UpdateNeo4jEnterpriseClusterFrom(ctx context.Context, c client.Client, original, modified *neo4jv1alpha1.Neo4jEnterpriseCluster, opts ...conflict.Option) error {
-	return conflict.UpdateFrom(ctx, c, schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jEnterpriseCluster"}, original, modified, MergeNeo4jEnterpriseCluster, opts...)
+	return conflict.UpdateFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jEnterpriseCluster"}, StatusSubresource: true}, original, modified, MergeNeo4jEnterpriseCluster, opts...)
 }
 
 // UpdateNeo4jEnterpriseClusterStatusFrom is UpdateNeo4jEnterpriseClusterFrom through the status subresource.
 // See conflict.UpdateStatusFrom.
 func UpdateNeo4jEnterpriseClusterStatusFrom(ctx context.Context, c client.Client, original, modified *neo4jv1alpha1.Neo4jEnterpriseCluster, opts ...conflict.Option) error {
-	return conflict.UpdateStatusFrom(ctx, c, schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jEnterpriseCluster"}, original, modified, MergeNeo4jEnterpriseCluster, opts...)
+	return conflict.UpdateStatusFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jEnterpriseCluster"}, StatusSubresource: true}, original, modified, MergeNeo4jEnterpriseCluster, opts...)
 }
 
 // conflictMergeBackupSpec merges BackupSpec field by field.
