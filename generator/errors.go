@@ -2,10 +2,16 @@ package generator
 
 import (
 	"fmt"
+	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
+
+	"golang.org/x/tools/go/packages"
+	"sigs.k8s.io/controller-tools/pkg/loader"
 
 	"github.com/conflict-gen/conflict-gen/generator/model"
 )
@@ -80,4 +86,55 @@ func relative(file string) string {
 		return file
 	}
 	return rel
+}
+
+// scannerNoise is the marker parser's position inside the marker's text,
+// which says nothing to a user who has the marker's file and line.
+var scannerNoise = regexp.MustCompile(` \(at <input>[^)]*\)`)
+
+// addLoaderError adds an error from controller-tools (type checking,
+// marker parsing) with its position.
+func (l *errorList) addLoaderError(pkg *loader.Package, err error) {
+	switch e := err.(type) {
+	case loader.ErrList:
+		for _, sub := range e {
+			l.addLoaderError(pkg, sub)
+		}
+	case loader.PositionedError:
+		l.add(tokenPosition(pkg.Fset, e.Pos), "%s", scannerNoise.ReplaceAllString(e.Error(), ""))
+	case packages.Error:
+		l.add(packagesErrorPosition(e), "%s", packagesErrorMessage(pkg, e))
+	default:
+		l.add(model.Position{}, "%s: %v", pkg.PkgPath, err)
+	}
+}
+
+func tokenPosition(fset *token.FileSet, pos token.Pos) model.Position {
+	p := fset.Position(pos)
+	return model.Position{File: p.Filename, Line: p.Line}
+}
+
+func positionOf(file string, line int) model.Position {
+	return model.Position{File: file, Line: line}
+}
+
+// packagesErrorPosition parses the "file:line:col" of a go/packages error.
+func packagesErrorPosition(e packages.Error) model.Position {
+	if e.Pos == "" || e.Pos == "-" {
+		return model.Position{}
+	}
+	parts := strings.Split(e.Pos, ":")
+	if len(parts) >= 2 {
+		if line, err := strconv.Atoi(parts[1]); err == nil {
+			return model.Position{File: parts[0], Line: line}
+		}
+	}
+	return model.Position{}
+}
+
+func packagesErrorMessage(pkg *loader.Package, e packages.Error) string {
+	if packagesErrorPosition(e).File == "" {
+		return fmt.Sprintf("package %s: %s", pkg.PkgPath, e.Msg)
+	}
+	return e.Msg
 }

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"sigs.k8s.io/controller-tools/pkg/loader"
 	"sigs.k8s.io/controller-tools/pkg/markers"
 
 	"github.com/conflict-gen/conflict-gen/generator/model"
@@ -580,25 +579,4 @@ func isConditionStruct(st *types.Struct) bool {
 
 func typeString(t types.Type) string {
 	return types.TypeString(t, func(p *types.Package) string { return p.Name() })
-}
-
-// packageByPath finds a loaded package among the roots and their imports.
-func (l *loaded) packageByPath(path string) *loader.Package {
-	if l.byPath == nil {
-		l.byPath = map[string]*loader.Package{}
-		var visit func(p *loader.Package)
-		visit = func(p *loader.Package) {
-			if _, seen := l.byPath[p.PkgPath]; seen {
-				return
-			}
-			l.byPath[p.PkgPath] = p
-			for _, imp := range p.Imports() {
-				visit(imp)
-			}
-		}
-		for _, r := range l.roots {
-			visit(r)
-		}
-	}
-	return l.byPath[path]
 }
