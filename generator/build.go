@@ -108,7 +108,8 @@ func buildKind(root *loader.Package, info *markers.TypeInfo, pkgEnabled bool, er
 		named != nil && named.TypeParams().Len() == 0 && obj.Exported()
 	if !isKind {
 		if explicit {
-			errs.add(pos, "+conflict:generate=true on %s, which is not a Kubernetes object kind (an exported struct that embeds metav1.TypeMeta and metav1.ObjectMeta)", info.Name)
+			errs.add(markerPosition(root, info.RawSpec, generateTypeMarker.Name),
+				"type %s: +conflict:generate=true, but %s is not a Kubernetes object kind (an exported struct that embeds metav1.TypeMeta and metav1.ObjectMeta)", info.Name, info.Name)
 		}
 		return nil
 	}
@@ -117,11 +118,12 @@ func buildKind(root *loader.Package, info *markers.TypeInfo, pkgEnabled bool, er
 	kind := &model.Kind{Name: info.Name, Pos: pos, StatusSubresource: hasStatusSubresource(info, noStatusField == "")}
 	if v := info.Markers.Get(observedGenMarker.Name); v != nil {
 		path, typ, msg := resolvePath(root.Types, obj.Type(), v.(string))
+		at := markerPosition(root, info.RawSpec, observedGenMarker.Name)
 		switch {
 		case msg != "":
-			errs.add(pos, "+conflict:observedGeneration=%s on %s: %s", v, info.Name, msg)
+			errs.add(at, "type %s: +conflict:observedGeneration=%s: %s", info.Name, v, msg)
 		case !isInt64(typ):
-			errs.add(pos, "+conflict:observedGeneration=%s on %s: the field is %s, not int64", v, info.Name, typ)
+			errs.add(at, "type %s: +conflict:observedGeneration=%s: the field is %s, not int64", info.Name, v, typeString(typ))
 		default:
 			kind.ObservedGeneration = path
 		}
@@ -192,12 +194,12 @@ func resolvePath(pkg *types.Package, t types.Type, path string) (model.FieldPath
 			t = ptr.Elem()
 		}
 		if _, ok := t.Underlying().(*types.Struct); !ok {
-			return nil, nil, "cannot select " + name + " from " + t.String() + ", which is not a struct"
+			return nil, nil, "cannot select " + name + " from " + typeString(t) + ", which is not a struct"
 		}
 		found, index, indirect := types.LookupFieldOrMethod(t, false, pkg, name)
 		field, ok := found.(*types.Var)
 		if !ok || !field.IsField() {
-			return nil, nil, "no field " + name + " in " + t.String()
+			return nil, nil, "no field " + name + " in " + typeString(t)
 		}
 		if indirect && len(index) > 1 {
 			return nil, nil, "field " + name + " is promoted through an embedded pointer, which may be nil"

@@ -2,6 +2,7 @@ package generator
 
 import (
 	"fmt"
+	"go/ast"
 	"go/token"
 	"os"
 	"path/filepath"
@@ -49,10 +50,25 @@ func (l ErrorList) Error() string {
 }
 
 // errorList collects problems while the model is built.
-type errorList struct{ errs ErrorList }
+type errorList struct {
+	errs ErrorList
+	// explained are the lines whose problem is said by an error of ours,
+	// so that controller-tools' error about the same marker is left out.
+	explained map[model.Position]bool
+}
 
 func (l *errorList) add(pos model.Position, format string, args ...any) {
 	l.errs = append(l.errs, Error{Pos: pos, Msg: fmt.Sprintf(format, args...)})
+}
+
+// addInstead adds an error that replaces the one controller-tools reports
+// for the marker at pos.
+func (l *errorList) addInstead(pos model.Position, format string, args ...any) {
+	if l.explained == nil {
+		l.explained = map[model.Position]bool{}
+	}
+	l.explained[pos] = true
+	l.add(pos, format, args...)
 }
 
 // err returns the collected problems sorted and without duplicates, or nil.
@@ -101,7 +117,9 @@ func (l *errorList) addLoaderError(pkg *loader.Package, err error) {
 			l.addLoaderError(pkg, sub)
 		}
 	case loader.PositionedError:
-		l.add(tokenPosition(pkg.Fset, e.Pos), "%s", scannerNoise.ReplaceAllString(e.Error(), ""))
+		if pos := tokenPosition(pkg.Fset, e.Pos); !l.explained[pos] {
+			l.add(pos, "%s", scannerNoise.ReplaceAllString(e.Error(), ""))
+		}
 	case packages.Error:
 		l.add(packagesErrorPosition(e), "%s", packagesErrorMessage(pkg, e))
 	default:
@@ -137,4 +155,43 @@ func packagesErrorMessage(pkg *loader.Package, e packages.Error) string {
 		return fmt.Sprintf("package %s: %s", pkg.PkgPath, e.Msg)
 	}
 	return e.Msg
+}
+
+// markerPosition returns where the marker +name of node is written: the
+// nearest comment line above node that holds it, which is node's own when
+// controller-tools associated that marker with node (a field's or a type's
+// markers sit in the comments right above it). Without one it returns
+// node's position.
+func markerPosition(pkg *loader.Package, node ast.Node, name string) model.Position {
+	for _, file := range pkg.Syntax {
+		if node.Pos() < file.FileStart || node.Pos() > file.FileEnd {
+			continue
+		}
+		var nearest *ast.Comment
+		for _, group := range file.Comments {
+			if group.Pos() >= node.Pos() {
+				break
+			}
+			for _, c := range group.List {
+				if isMarker(c.Text, name) {
+					nearest = c
+				}
+			}
+		}
+		if nearest != nil {
+			return tokenPosition(pkg.Fset, nearest.Pos())
+		}
+	}
+	return tokenPosition(pkg.Fset, node.Pos())
+}
+
+// isMarker reports whether the comment text is the marker +name, with or
+// without an argument.
+func isMarker(comment, name string) bool {
+	text, ok := strings.CutPrefix(comment, "//")
+	if !ok {
+		return false
+	}
+	rest, ok := strings.CutPrefix(strings.TrimSpace(text), "+"+name)
+	return ok && (rest == "" || rest[0] == '=' || rest[0] == ':' || rest[0] == ' ')
 }

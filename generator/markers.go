@@ -107,7 +107,12 @@ func checkConflictMarkers(file *ast.File, pos func(ast.Node) (string, int), errs
 			}
 			if name == "merge" {
 				value = strings.Trim(strings.TrimSpace(value), `"`)
-				if !hasValue || Strategies[value] == "" {
+				switch {
+				case !hasValue || value == "":
+					// controller-tools reports a missing argument at
+					// the same line; this says which one.
+					errs.addInstead(at, "+conflict:merge needs a strategy, as +conflict:merge=<strategy> (known: %s)", strings.Join(sortedKeys(Strategies), ", "))
+				case Strategies[value] == "":
 					errs.add(at, "unknown merge strategy %q in +conflict:merge (known: %s)", value, strings.Join(sortedKeys(Strategies), ", "))
 				}
 			}
