@@ -23,7 +23,7 @@ var copyFuncs = map[model.Copy]string{
 func (g *gen) mergeHelpers() jen.Code {
 	k := g.kind
 	out := jen.Null()
-	out.Commentf("%s merges three versions of a %s, as git merges files: base is what", k.MergeFunc(), k.Name).Line().
+	out.Commentf("%s merges three versions of %s, as git merges files: base is what", k.MergeFunc(), article(k.Name)).Line().
 		Comment("the caller read, current what the server has now, desired what the caller").Line().
 		Comment("wants. A field changed on one side only takes that side's value; a field").Line().
 		Comment("changed on both sides is decided by its +conflict:merge strategy (desired").Line().
