@@ -16,24 +16,43 @@ import (
 const metav1Path = "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 // build turns the loaded packages into the model, checking every marker.
-// Problems are collected over all packages and returned together.
-func build(l *loaded, out outputLayout) ([]*model.Package, error) {
+// Problems are collected over all packages and returned together. Packages
+// that generate nothing are returned apart, with the reason.
+func build(l *loaded, out outputLayout) ([]*model.Package, []emptyPackage, error) {
 	var errs errorList
 	var pkgs []*model.Package
+	var empty []emptyPackage
 	for _, root := range l.roots {
-		pkg := buildPackage(l, root, out, &errs)
-		if pkg != nil && len(pkg.Kinds) > 0 {
+		pkg, why := buildPackage(l, root, out, &errs)
+		switch {
+		case pkg == nil:
+		case len(pkg.Kinds) > 0:
 			pkgs = append(pkgs, pkg)
+		default:
+			empty = append(empty, emptyPackage{path: pkg.Path, output: pkg.Output, why: why})
 		}
 	}
 	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].Path < pkgs[j].Path })
+	sort.Slice(empty, func(i, j int) bool { return empty[i].path < empty[j].path })
 	checkOutputs(pkgs, &errs)
-	return pkgs, errs.err()
+	return pkgs, empty, errs.err()
 }
 
-func buildPackage(l *loaded, root *loader.Package, out outputLayout, errs *errorList) *model.Package {
+// emptyPackage is a package that generates nothing.
+type emptyPackage struct {
+	path string
+	// output is where its file would go: a file of ours found there is
+	// left over from before and goes.
+	output model.Output
+	// why says why nothing is generated.
+	why string
+}
+
+// buildPackage returns the model of one package, or nil when it has
+// errors. A package without kinds comes with the reason.
+func buildPackage(l *loaded, root *loader.Package, out outputLayout, errs *errorList) (*model.Package, string) {
 	if !l.check(root, errs) {
-		return nil
+		return nil, ""
 	}
 	fset := root.Fset
 	at := func(n ast.Node) (string, int) {
@@ -47,33 +66,44 @@ func buildPackage(l *loaded, root *loader.Package, out outputLayout, errs *error
 	pkgMarkers, err := markers.PackageMarkers(l.collector, root)
 	if err != nil {
 		errs.addLoaderError(root, err)
-		return nil
+		return nil, ""
 	}
 	pkgEnabled := true
 	if v := pkgMarkers.Get(generatePackageMarker.Name); v != nil {
 		pkgEnabled = v.(bool)
 	}
 	pkg := &model.Package{Path: root.PkgPath, Name: root.Name, Group: groupName(root.Syntax, root.Types)}
+	pkg.Output = out.outputFor(root, pkg.Group)
 
+	optedOut := 0
 	err = markers.EachType(l.collector, root, func(info *markers.TypeInfo) {
-		if kind := buildKind(root, info, pkgEnabled, errs); kind != nil {
+		kind, off := buildKind(root, info, pkgEnabled, errs)
+		if kind != nil {
 			pkg.Kinds = append(pkg.Kinds, kind)
+		}
+		if off {
+			optedOut++
 		}
 	})
 	if err != nil {
 		errs.addLoaderError(root, err)
-		return nil
+		return nil, ""
 	}
 	sort.Slice(pkg.Kinds, func(i, j int) bool { return pkg.Kinds[i].Name < pkg.Kinds[j].Name })
 	if len(pkg.Kinds) == 0 {
-		return pkg
+		switch {
+		case optedOut > 0 && !pkgEnabled:
+			return pkg, "the package opts out with +conflict:generate=false"
+		case optedOut > 0:
+			return pkg, "every kind opts out with +conflict:generate=false"
+		}
+		return pkg, "no kinds (no exported struct embeds metav1.TypeMeta and metav1.ObjectMeta or is marked +kubebuilder:object:root=true)"
 	}
 	merges := newMergeBuilder(l, root.PkgPath, errs)
 	for _, kind := range pkg.Kinds {
 		kind.Merge = merges.structFor(root.Types.Scope().Lookup(kind.Name).Type().(*types.Named))
 	}
 	merges.finish(pkg)
-	pkg.Output = out.outputFor(root)
 	if pkg.Output.SamePackage {
 		pkg.Reserved = map[string]bool{}
 		for _, name := range root.Types.Scope().Names() {
@@ -81,24 +111,22 @@ func buildPackage(l *loaded, root *loader.Package, out outputLayout, errs *error
 		}
 		checkNameClashes(root, pkg, errs)
 	}
-	return pkg
+	return pkg, ""
 }
 
 // buildKind returns the kind declared by info, or nil if info declares no
-// kind that gets helpers.
-func buildKind(root *loader.Package, info *markers.TypeInfo, pkgEnabled bool, errs *errorList) *model.Kind {
+// kind that gets helpers; optedOut is set for a kind that
+// +conflict:generate=false leaves out.
+func buildKind(root *loader.Package, info *markers.TypeInfo, pkgEnabled bool, errs *errorList) (kind *model.Kind, optedOut bool) {
 	pos := tokenPosition(root.Fset, info.RawSpec.Pos())
 	enabled := pkgEnabled
 	explicit := false
 	if v := info.Markers.Get(generateTypeMarker.Name); v != nil {
 		enabled, explicit = v.(bool), true
 	}
-	if !enabled {
-		return nil
-	}
 	obj, _ := root.Types.Scope().Lookup(info.Name).(*types.TypeName)
 	if obj == nil {
-		return nil
+		return nil, false
 	}
 	named, _ := obj.Type().(*types.Named)
 	st, _ := obj.Type().Underlying().(*types.Struct)
@@ -107,15 +135,18 @@ func buildKind(root *loader.Package, info *markers.TypeInfo, pkgEnabled bool, er
 	isKind := (isRoot || structural) && st != nil && embeds(st, "ObjectMeta") &&
 		named != nil && named.TypeParams().Len() == 0 && obj.Exported()
 	if !isKind {
-		if explicit {
+		if explicit && enabled {
 			errs.add(markerPosition(root, info.RawSpec, generateTypeMarker.Name),
 				"type %s: +conflict:generate=true, but %s is not a Kubernetes object kind (an exported struct that embeds metav1.TypeMeta and metav1.ObjectMeta)", info.Name, info.Name)
 		}
-		return nil
+		return nil, false
+	}
+	if !enabled {
+		return nil, true
 	}
 
 	_, _, noStatusField := resolvePath(root.Types, obj.Type(), "Status")
-	kind := &model.Kind{Name: info.Name, Pos: pos, StatusSubresource: hasStatusSubresource(info, noStatusField == "")}
+	kind = &model.Kind{Name: info.Name, Pos: pos, StatusSubresource: hasStatusSubresource(info, noStatusField == "")}
 	if v := info.Markers.Get(observedGenMarker.Name); v != nil {
 		path, typ, msg := resolvePath(root.Types, obj.Type(), v.(string))
 		at := markerPosition(root, info.RawSpec, observedGenMarker.Name)
@@ -133,7 +164,7 @@ func buildKind(root *loader.Package, info *markers.TypeInfo, pkgEnabled bool, er
 	if path, typ, msg := resolvePath(root.Types, obj.Type(), "Status.Conditions"); msg == "" && isConditionSlice(typ) {
 		kind.Conditions = path
 	}
-	return kind
+	return kind, false
 }
 
 // hasStatusSubresource reads kubebuilder's and client-gen's markers. Like

@@ -20,7 +20,7 @@ type outputLayout struct {
 	file string
 }
 
-func (o outputLayout) outputFor(root *loader.Package) model.Output {
+func (o outputLayout) outputFor(root *loader.Package, group string) model.Output {
 	if o.dir == "" {
 		return model.Output{Dir: packageDir(root), File: o.file, PackageName: root.Name, SamePackage: true}
 	}

@@ -35,7 +35,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&opts.HeaderFile, "go-header-file", "",
 		"`file` whose text starts every generated file (a license); YEAR in it becomes the current year")
 	fs.BoolVar(&opts.Verify, "verify", false,
-		"write nothing; exit 1 listing the generated files that are stale or missing")
+		"write nothing; exit 1 listing the generated files that are stale, missing, or left over from a package that now generates nothing")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, `Usage: conflict-gen [flags] <package patterns>
 
