@@ -101,6 +101,9 @@ func buildPackage(l *loaded, root *loader.Package, out outputLayout, errs *error
 	}
 	merges := newMergeBuilder(l, root.PkgPath, errs)
 	for _, kind := range pkg.Kinds {
+		merges.kinds[root.Types.Scope().Lookup(kind.Name).(*types.TypeName)] = true
+	}
+	for _, kind := range pkg.Kinds {
 		kind.Merge = merges.structFor(root.Types.Scope().Lookup(kind.Name).Type().(*types.Named))
 	}
 	merges.finish(pkg)

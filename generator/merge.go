@@ -43,13 +43,16 @@ type mergeBuilder struct {
 	// deepCopies caches, by package path, the types that have a
 	// DeepCopyInto method.
 	deepCopies map[string]map[string]bool
+	// kinds are the package's kinds: only their own metadata is the
+	// server's (OpObjectMeta); metadata elsewhere is user data.
+	kinds map[*types.TypeName]bool
 }
 
 func newMergeBuilder(l *loaded, local string, errs *errorList) *mergeBuilder {
 	return &mergeBuilder{l: l, local: local, errs: errs,
 		structs: map[*types.TypeName]*model.MergeStruct{}, keys: map[string]*model.MergeKey{},
 		names: map[string]bool{}, infos: map[string]map[string]*markers.TypeInfo{},
-		deepCopies: map[string]map[string]bool{}}
+		deepCopies: map[string]map[string]bool{}, kinds: map[*types.TypeName]bool{}}
 }
 
 // finish stores the merge functions in pkg, sorted so that output is
@@ -178,6 +181,13 @@ func (b *mergeBuilder) field(owner *types.TypeName, f *types.Var, fi *markers.Fi
 	} else if f.Embedded() {
 		out.Path = ""
 	}
+	if b.kinds[owner] && f.Embedded() && isMeta(f.Type(), "ObjectMeta") {
+		// The kind's own metadata, whose identity and bookkeeping the
+		// server manages. Metadata embedded in a spec (a pod template's)
+		// is the user's, and merges field by field below.
+		out.Op = model.OpObjectMeta
+		return out
+	}
 	ms.patch, ms.patchKey = tag.Get("patchStrategy"), tag.Get("patchMergeKey")
 	if named, ok := f.Type().(*types.Named); ok {
 		if info := b.typeInfo(named.Obj()); info != nil {
@@ -260,10 +270,6 @@ func (b *mergeBuilder) decide(out *model.MergeField, t types.Type, ms *fieldMark
 
 	if isMeta(t, "TypeMeta") {
 		out.Op = model.OpCurrent
-		return
-	}
-	if isMeta(t, "ObjectMeta") {
-		out.Op = model.OpObjectMeta
 		return
 	}
 	if cmp, ok := comparedType(t); ok {
