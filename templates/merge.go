@@ -179,11 +179,17 @@ func (g *gen) copyFunc(c model.Copy) *jen.Statement {
 	return g.imports.qual(conflictPath, copyFuncs[c])
 }
 
-// mergeKey renders the key function of a list map's elements.
+// mergeKey renders the key function of a list map's elements. A key of
+// several fields renders as name=value pairs with string values quoted,
+// so that two different keys never render alike, whatever their values
+// hold.
 func (g *gen) mergeKey(k *model.MergeKey) jen.Code {
 	var expr *jen.Statement
 	for i, f := range k.Fields {
 		v := g.keyString(f)
+		if len(k.Fields) > 1 && f.Kind == "string" {
+			v = g.imports.qual("strconv", "Quote").Call(v)
+		}
 		if len(k.Fields) > 1 {
 			prefix := f.JSONName + "="
 			if i > 0 {

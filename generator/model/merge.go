@@ -128,7 +128,9 @@ type MergeKey struct {
 	Elem TypeRef
 	// Name is the key field's JSON name in conflict paths
 	// (conditions[type=Ready]); empty for a composite key, whose function
-	// renders name=value pairs itself.
+	// renders name=value pairs itself, with string values quoted
+	// (ports[name="http",port=80]) so that different keys never render
+	// alike.
 	Name string
 	// Fields are the key fields.
 	Fields []KeyField

@@ -181,7 +181,8 @@ func MergeSet[E comparable](m *Merger, name string, base, current, desired []E) 
 //
 // keyName names the key field in conflict paths ("type" gives
 // conditions[type=Ready]); it is empty for composite keys, whose key
-// function renders "a=1,b=2" itself.
+// function renders a=1,b="x" itself (string values quoted, so that two
+// different keys never render alike).
 func MergeListMap[E any](m *Merger, name string, s Strategy, base, current, desired []E, keyName string, key func(*E) string, merge MergeFunc[E]) []E {
 	mark := m.Mark()
 	// Most merges keep the length of one side; append grows the rest.

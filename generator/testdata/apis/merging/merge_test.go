@@ -46,3 +46,20 @@ func TestTemplateMetadataMergesFieldByFieldAsUserData(t *testing.T) {
 		t.Errorf("the kind's own metadata takes server-managed fields from current: got resourceVersion %q, uid %q, generation %d", got.ResourceVersion, got.UID, got.Generation)
 	}
 }
+
+func TestListMapKeysOfSeveralFieldsAreUnambiguous(t *testing.T) {
+	base := release()
+	current := base.DeepCopy()
+	current.Spec.Routes = append(current.Spec.Routes, Route{Host: "a,path=b", Path: "c", Backend: "theirs"})
+	desired := base.DeepCopy()
+	desired.Spec.Routes = append(desired.Spec.Routes, Route{Host: "a", Path: "b,path=c", Backend: "ours"})
+
+	got, err := MergeRelease(base, current, desired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Route{{Host: "a,path=b", Path: "c", Backend: "theirs"}, {Host: "a", Path: "b,path=c", Backend: "ours"}}
+	if !reflect.DeepEqual(got.Spec.Routes, want) {
+		t.Errorf("two elements with different keys are both kept: got %+v, want %+v", got.Spec.Routes, want)
+	}
+}
