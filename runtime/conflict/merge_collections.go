@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-
-	"k8s.io/apimachinery/pkg/api/equality"
 )
 
 // MergeFunc merges the three versions of a struct field by field. conflict-gen
@@ -46,7 +44,7 @@ func mergeWhole[E any](m *Merger, name string, s Strategy, base, current, desire
 	}
 	// One side removed it: if the other side left it as it was, the removal
 	// wins; otherwise removal and change conflict.
-	eq := equality.Semantic.DeepEqual
+	eq := equal
 	if current == nil && eq(desired, base) {
 		return nil
 	}
@@ -70,9 +68,9 @@ func MergeMap[K comparable, V comparable](m *Merger, name string, s Strategy, ba
 }
 
 // MergeMapAtomic merges a granular map key by key, each value as one leaf
-// compared with equality.Semantic.DeepEqual and copied with copy.
+// compared with equal and copied with copy.
 func MergeMapAtomic[K comparable, V any](m *Merger, name string, s Strategy, base, current, desired map[K]V, copy func(V) V) map[K]V {
-	eq := func(a, b V) bool { return equality.Semantic.DeepEqual(a, b) }
+	eq := func(a, b V) bool { return equal(a, b) }
 	switch {
 	case maps.EqualFunc(desired, base, eq) || maps.EqualFunc(current, desired, eq):
 		return copyMapWith(current, copy)
@@ -250,7 +248,7 @@ func mergeKeyed[E any](m *Merger, keyName, k string, s Strategy, b, c, d *E, mer
 		if b == nil { // they added it
 			return copyStruct(m, c, merge), true
 		}
-		if equality.Semantic.DeepEqual(c, b) { // we removed it
+		if equal(c, b) { // we removed it
 			return v, false
 		}
 		return removedAndChanged(m, keyName, k, s, b, c, nil, merge)
@@ -258,7 +256,7 @@ func mergeKeyed[E any](m *Merger, keyName, k string, s Strategy, b, c, d *E, mer
 		if b == nil { // we added it
 			return copyStruct(m, d, merge), true
 		}
-		if equality.Semantic.DeepEqual(d, b) { // they removed it
+		if equal(d, b) { // they removed it
 			return v, false
 		}
 		return removedAndChanged(m, keyName, k, s, b, nil, d, merge)
