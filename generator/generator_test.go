@@ -26,6 +26,7 @@ func TestGolden(t *testing.T) {
 		{"clientgen", Options{Patterns: []string{"./testdata/apis/clientgen"}}},
 		{"optout", Options{Patterns: []string{"./testdata/apis/optout"}}},
 		{"kubebuilder_outputdir", Options{Patterns: []string{"./testdata/apis/kubebuilder"}, OutputDir: "out"}},
+		{"protostyle", Options{Patterns: []string{"./testdata/apis/protostyle"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			files, err := Generate(tc.opts)
@@ -223,7 +224,7 @@ func TestGeneratedIntoTheAPIPackageCompiles(t *testing.T) {
 // scratchPackages are the testdata packages built, vetted and tested in
 // the scratch module: each has its deepcopy and may have tests of its
 // generated helpers.
-var scratchPackages = []string{"merging"}
+var scratchPackages = []string{"merging", "protostyle"}
 
 func copyDir(t *testing.T, from, to string) {
 	t.Helper()

@@ -152,6 +152,7 @@ func (b *mergeBuilder) structFor(named *types.Named) *model.MergeStruct {
 		s.Fields = append(s.Fields, b.field(obj, f, fi))
 	}
 	s.Condition = isConditionStruct(st)
+	s.InPlace = holdsLock(named)
 	return s
 }
 
@@ -199,7 +200,29 @@ func (b *mergeBuilder) field(owner *types.TypeName, f *types.Var, fi *markers.Fi
 	}
 	b.decide(out, f.Type(), &ms)
 	b.setCopy(out, f.Type())
+	b.inPlace(out, f.Type(), &ms)
 	return out
+}
+
+// inPlace marks a field whose value holds a lock: it is merged through
+// pointers into the output, never assigned. Taken whole, it is copied
+// with its DeepCopyInto method, which it must have.
+func (b *mergeBuilder) inPlace(out *model.MergeField, t types.Type, ms *fieldMarkers) {
+	lock := lockIn(t)
+	if lock == "" {
+		return
+	}
+	out.InPlace = true
+	switch out.Op {
+	case model.OpStruct:
+	case model.OpCurrent, model.OpAtomic:
+		if !b.hasDeepCopyInto(t) {
+			b.errs.add(ms.field.pos, "%s: %s holds a lock (%s), which must not be copied, and has no DeepCopyInto method to copy it with", ms.field.on, typeString(t), lock)
+		}
+		out.Copy = model.CopyDeep
+	default:
+		b.errs.add(ms.or(ms.strategy).pos, "%s: %s holds a lock (%s), which must not be copied: it can only merge field by field or whole (+conflict:merge=atomic)", ms.or(ms.strategy).on, typeString(t), lock)
+	}
 }
 
 // read takes the markers of a field, then of its type definition: values
@@ -410,6 +433,12 @@ func (b *mergeBuilder) list(out *model.MergeField, t types.Type, u *types.Slice,
 		}
 		if len(keys) == 0 {
 			fail(ms.or(ms.listType), "+listType=map needs +listMapKey")
+			return
+		}
+		if holdsLock(named) {
+			// Its elements must not be copied, and a list map copies
+			// them: the list is one value, deep copied.
+			b.atomic(out, t)
 			return
 		}
 		key, msg := b.keyFor(named, keys, keyMarker)

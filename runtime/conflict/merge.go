@@ -258,6 +258,17 @@ func Atomic[T any](m *Merger, name string, s Strategy, base, current, desired T,
 	return copy(resolve(m, name, s, base, current, desired))
 }
 
+// AtomicInto is Atomic for values that must not be copied by value (they
+// hold a lock, as a protobuf message does): it compares what base, current
+// and desired point to, and deep copies the value that wins into out with
+// its DeepCopyInto method.
+func AtomicInto[T any, P interface {
+	*T
+	DeepCopyInto(*T)
+}](m *Merger, name string, s Strategy, base, current, desired, out *T) {
+	P(Atomic(m, name, s, base, current, desired, CopyValue[*T])).DeepCopyInto(out)
+}
+
 // AtomicSlice merges an atomic list of basic values as one leaf. The
 // result is a copy.
 func AtomicSlice[E comparable](m *Merger, name string, s Strategy, base, current, desired []E) []E {

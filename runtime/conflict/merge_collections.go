@@ -366,3 +366,29 @@ func AtomicElement[E any, P interface {
 func AtomicValueElement[E any](m *Merger, name string, s Strategy, base, current, desired *E) E {
 	return *Atomic(m, name, s, base, current, desired, CopyPtr[E])
 }
+
+// MergeIntoFunc is MergeFunc for struct types that must not be copied by
+// value (they hold a lock, as go vet's copylocks check sees it, such as a
+// protobuf message's state): it fills *out instead of returning the
+// merged value.
+type MergeIntoFunc[E any] func(m *Merger, name string, s Strategy, base, current, desired, out *E)
+
+// MergePtrInto is MergePtr for struct types that must not be copied by
+// value: merge fills the new struct the result points to.
+func MergePtrInto[E any](m *Merger, name string, s Strategy, base, current, desired *E, merge MergeIntoFunc[E]) *E {
+	out := new(E)
+	switch {
+	case current != nil && desired != nil && base != nil:
+		merge(m, name, s, base, current, desired, out)
+	case current != nil && desired != nil: // both added
+		merge(m, name, s, new(E), current, desired, out)
+	default:
+		taken := mergeWhole(m, name, s, base, current, desired)
+		if taken == nil {
+			return nil
+		}
+		// Merging a value with itself copies it field by field.
+		merge(m, "", Ours, taken, taken, taken, out)
+	}
+	return out
+}
