@@ -292,12 +292,13 @@ func checkNameClashes(root *loader.Package, pkg *model.Package, errs *errorList)
 
 // checkOutputs reports two packages whose files would land in one place.
 func checkOutputs(pkgs []*model.Package, errs *errorList) {
-	seen := map[string]string{}
+	seen := map[string]*model.Package{}
 	for _, p := range pkgs {
 		file := filepath.Join(p.Output.Dir, p.Output.File)
 		if other, ok := seen[file]; ok {
-			errs.add(model.Position{}, "packages %s and %s would both be generated into %s", other, p.Path, file)
+			errs.add(model.Position{}, "packages %s (group %q) and %s (group %q) would both be generated into %s (--output-dir puts each package at DIR/<group's first DNS label>/<version>): generate them in separate runs, each with its own --output-dir",
+				other.Path, other.Group, p.Path, p.Group, relative(file))
 		}
-		seen[file] = p.Path
+		seen[file] = p
 	}
 }

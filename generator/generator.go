@@ -20,8 +20,9 @@ type Options struct {
 	// (./api/..., or import paths).
 	Patterns []string
 	// OutputDir, when set, holds one generated package per API package, at
-	// OutputDir/<group>/<version>; when empty the file is written next to
-	// the types, into the API package.
+	// OutputDir/<group's first DNS label>/<version> (the import path's last
+	// two elements for a package without a group); when empty the file is
+	// written next to the types, into the API package.
 	OutputDir string
 	// OutputFile is the generated file's name (default DefaultOutputFile).
 	OutputFile string

@@ -145,7 +145,7 @@ func TestVerify(t *testing.T) {
 	out := t.TempDir()
 	opts := Options{Patterns: []string{"./testdata/apis/kubebuilder", "./testdata/apis/optout"}, OutputDir: out}
 	require.NoError(t, Run(opts, io.Discard))
-	written := filepath.Join(out, "apis", "kubebuilder", DefaultOutputFile)
+	written := filepath.Join(out, "batch", "kubebuilder", DefaultOutputFile)
 	require.FileExists(t, written)
 
 	opts.Verify = true
@@ -318,4 +318,29 @@ func TestLeftoverNextToTheTypesIsRemoved(t *testing.T) {
 	opts.Verify = false
 	require.NoError(t, Run(opts, io.Discard))
 	assert.NoFileExists(t, leftover)
+}
+
+func TestOutputDirLayoutIsGroupLabelAndVersion(t *testing.T) {
+	out := t.TempDir()
+	files, err := Generate(Options{Patterns: []string{"./testdata/layout/source/...", "./testdata/layout/kustomize/...", "./testdata/apis/optout", "./testdata/apis/kubebuilder"}, OutputDir: out})
+	require.NoError(t, err)
+	got := map[string]string{}
+	for _, f := range files {
+		rel, err := filepath.Rel(out, filepath.Dir(f.Path))
+		require.NoError(t, err)
+		got[strings.TrimPrefix(f.Package, "github.com/conflict-gen/conflict-gen/generator/testdata/")] = filepath.ToSlash(rel)
+	}
+	assert.Equal(t, map[string]string{
+		"layout/source/api/v1":    "source/v1",
+		"layout/kustomize/api/v1": "kustomize/v1",
+		"apis/optout":             "apis/optout",       // no group: the path's last two elements
+		"apis/kubebuilder":        "batch/kubebuilder", // batch.example.com
+	}, got)
+
+	_, err = Generate(Options{Patterns: []string{"./testdata/layout/source/...", "./testdata/layout/other/..."}, OutputDir: out})
+	require.Error(t, err)
+	assert.Equal(t, "packages github.com/conflict-gen/conflict-gen/generator/testdata/layout/other/source/v1 (group \"source.example.com\") and "+
+		"github.com/conflict-gen/conflict-gen/generator/testdata/layout/source/api/v1 (group \"source.toolkit.fluxcd.io\") would both be generated into "+
+		filepath.Join(out, "source", "v1", DefaultOutputFile)+" (--output-dir puts each package at DIR/<group's first DNS label>/<version>): "+
+		"generate them in separate runs, each with its own --output-dir", err.Error())
 }

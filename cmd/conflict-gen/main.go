@@ -30,7 +30,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var opts generator.Options
 	fs.StringVar(&opts.OutputDir, "output-dir", "",
-		"write one separate package per API package, at `DIR`/<group>/<version>, instead of writing next to the types")
+		"write one separate package per API package, at `DIR`/<group's first DNS label>/<version> (the import path's last two elements when the package has no group), instead of writing next to the types")
 	fs.StringVar(&opts.OutputFile, "output-file", generator.DefaultOutputFile, "`name` of the generated file")
 	fs.StringVar(&opts.HeaderFile, "go-header-file", "",
 		"`file` whose text starts every generated file (a license); YEAR in it becomes the current year")
