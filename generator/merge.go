@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"fmt"
 	"go/ast"
 	"go/types"
 	"reflect"
@@ -277,19 +278,27 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-var leafStrategies = map[string]bool{"ours": true, "theirs": true, "strict": true, "max": true, "min": true}
-
 // decide sets out.Op (and what goes with it) for a value of type t.
 func (b *mergeBuilder) decide(out *model.MergeField, t types.Type, ms *fieldMarkers) {
-	strategy := ms.strategy.value
-	if leafStrategies[strategy] {
-		out.Strategy = strategy
-	}
-	ordering := strategy == "max" || strategy == "min"
 	fail := func(at marked, format string, args ...any) {
 		b.errs.add(at.pos, "%s: "+format, append([]any{at.on}, args...)...)
 		out.Op = model.OpAtomic
 	}
+	strategy := model.NoStrategy
+	if ms.strategy.set() {
+		var known bool
+		if strategy, known = model.ParseStrategy(ms.strategy.value); !known {
+			// The message checkConflictMarkers gives for the API
+			// packages' own files; this finds it in other packages.
+			b.errs.add(ms.strategy.pos, "%s", unknownStrategy(ms.strategy.value))
+			out.Op = model.OpAtomic
+			return
+		}
+	}
+	if strategy != model.NoStrategy && strategy.Runtime() != "" {
+		out.Strategy = strategy
+	}
+	ordering := strategy.Ordering()
 
 	if isMeta(t, "TypeMeta") {
 		out.Op = model.OpCurrent
@@ -306,10 +315,14 @@ func (b *mergeBuilder) decide(out *model.MergeField, t types.Type, ms *fieldMark
 		}
 	}
 	if ordering && !isOrdered(t) {
-		fail(ms.strategy, "+conflict:merge=%s needs an ordered type (integer, float, string, metav1.Time, metav1.MicroTime, resource.Quantity, or a pointer to one), not %s", strategy, typeString(t))
+		fail(ms.strategy, "+conflict:merge=%s needs an ordered type (%s), not %s", strategy, strategy.Fits(), typeString(t))
 		return
 	}
-	if strategy == "union" {
+	switch strategy {
+	case model.NoStrategy, model.Ours, model.Theirs, model.Strict, model.Max, model.Min, model.Conditions:
+		// They decide changed leaves, or (conditions) how a list merges:
+		// the type decides the rest, below.
+	case model.Union:
 		s, ok := t.Underlying().(*types.Slice)
 		if !ok || !types.Comparable(s.Elem()) {
 			fail(ms.strategy, "+conflict:merge=union needs a slice of comparable elements, not %s", typeString(t))
@@ -321,8 +334,7 @@ func (b *mergeBuilder) decide(out *model.MergeField, t types.Type, ms *fieldMark
 		}
 		out.Op = model.OpSet
 		return
-	}
-	if strategy == "atomic" {
+	case model.Atomic:
 		switch {
 		case ms.listType.value == "set" || ms.listType.value == "map":
 			fail(ms.strategy, "+conflict:merge=atomic contradicts +listType=%s", ms.listType.value)
@@ -334,6 +346,8 @@ func (b *mergeBuilder) decide(out *model.MergeField, t types.Type, ms *fieldMark
 			b.atomic(out, t)
 		}
 		return
+	default:
+		panic(fmt.Sprintf("generator: strategy %s has no merge", strategy))
 	}
 
 	switch u := t.Underlying().(type) {
@@ -377,8 +391,16 @@ func (b *mergeBuilder) decide(out *model.MergeField, t types.Type, ms *fieldMark
 		default:
 			out.Op = model.OpMapAtomic
 		}
-	default:
+	case *types.Array, *types.Interface:
+		// An array is one value to the API server; what an interface
+		// holds is known only at run time.
 		b.atomic(out, t)
+	case *types.Signature, *types.Chan:
+		// JSON has no form for them: they are not API data, and keep
+		// the server's object's, as fields tagged json:"-" do.
+		out.Op = model.OpCurrent
+	default:
+		panic(fmt.Sprintf("generator: no merge for %s (%T)", typeString(t), u))
 	}
 }
 
@@ -395,12 +417,12 @@ func (b *mergeBuilder) list(out *model.MergeField, t types.Type, u *types.Slice,
 			listType = "set"
 		}
 	}
-	strategy := ms.strategy.value
-	if strategy == "conditions" && (listType == "atomic" || listType == "set") {
+	strategy, _ := model.ParseStrategy(ms.strategy.value)
+	if strategy == model.Conditions && (listType == "atomic" || listType == "set") {
 		fail(ms.strategy, "+conflict:merge=conditions contradicts +listType=%s", listType)
 		return
 	}
-	conditions := strategy == "conditions" || (isMetaCondition(u.Elem()) && listType != "atomic" && listType != "set")
+	conditions := strategy == model.Conditions || (isMetaCondition(u.Elem()) && listType != "atomic" && listType != "set")
 	if len(ms.listKeys) > 0 && listType != "map" && !conditions {
 		fail(ms.keysAt, "+listMapKey needs +listType=map")
 		return

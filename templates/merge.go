@@ -8,9 +8,6 @@ import (
 	"github.com/conflict-gen/conflict-gen/generator/model"
 )
 
-// strategyConsts maps +conflict:merge leaf strategies to the runtime's.
-var strategyConsts = map[string]string{"ours": "Ours", "theirs": "Theirs", "strict": "Strict", "max": "Max", "min": "Min"}
-
 // copyFuncs maps each copy to the runtime's copy function.
 var copyFuncs = map[model.Copy]string{
 	model.CopyValue: "CopyValue", model.CopyDeep: "CopyDeep",
@@ -148,10 +145,10 @@ func (g *gen) mergeFieldStmt(f *model.MergeField) jen.Code {
 
 // strategy is the field's own strategy, or the enclosing one (s).
 func (g *gen) strategy(f *model.MergeField) *jen.Statement {
-	if c, ok := strategyConsts[f.Strategy]; ok {
-		return g.imports.qual(conflictPath, c)
+	if f.Strategy == model.NoStrategy {
+		return jen.Id("s")
 	}
-	return jen.Id("s")
+	return g.imports.qual(conflictPath, f.Strategy.Runtime())
 }
 
 // mergeField renders the expression that merges one field.
@@ -198,6 +195,8 @@ func (g *gen) mergeField(f *model.MergeField) jen.Code {
 		return call("MergeMap")
 	case model.OpMapAtomic:
 		return call("MergeMapAtomic", g.copyFunc(f.Copy))
+	case model.OpAtomic:
+		return call("Atomic", g.copyFunc(f.Copy))
 	case model.OpSet:
 		return g.imports.qual(conflictPath, "MergeSet").Call(append([]jen.Code{jen.Id("m"), jen.Lit(f.Path)}, three...)...)
 	case model.OpListMap:
@@ -212,15 +211,18 @@ func (g *gen) mergeField(f *model.MergeField) jen.Code {
 			elem = g.imports.qual(conflictPath, atomic).Index(g.imports.qual(f.Key.Elem.Path, f.Key.Elem.Name))
 		}
 		return call("MergeListMap", jen.Lit(f.Key.Name), jen.Id(f.Key.Func), elem)
-	default:
-		return call("Atomic", g.copyFunc(f.Copy))
 	}
+	panic(fmt.Sprintf("templates: field %s has no merge op %d", f.GoName, f.Op))
 }
 
 // copyFunc names the runtime function that makes copy; Go infers its type
 // arguments from the call it is passed to.
 func (g *gen) copyFunc(c model.Copy) *jen.Statement {
-	return g.imports.qual(conflictPath, copyFuncs[c])
+	name, ok := copyFuncs[c]
+	if !ok {
+		panic(fmt.Sprintf("templates: no copy function for copy %d", c))
+	}
+	return g.imports.qual(conflictPath, name)
 }
 
 // mergeKey renders the key function of a list map's elements. A key of

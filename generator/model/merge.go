@@ -108,7 +108,7 @@ type MergeField struct {
 	Op MergeOp
 	// Strategy is the field's +conflict:merge strategy (ours, theirs,
 	// strict, max, min), or empty to inherit the enclosing one.
-	Strategy string
+	Strategy Strategy
 	// Struct is the generated merge of the struct type for OpStruct,
 	// OpStructPtr, and of the element type for OpListMap; nil for a list
 	// map of atomic elements, which merge whole (conflict.AtomicElement).
