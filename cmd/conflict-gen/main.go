@@ -1,7 +1,15 @@
 // Command conflict-gen generates conflict-handling helpers for Kubernetes
-// API types: UpdateXWithRetry, UpdateXStatusWithRetry,
-// CreateOrUpdateXWithRetry and observedGeneration and condition helpers,
-// for every kind in the packages it is given.
+// API types, for every kind X in the packages it is given:
+//
+//   - UpdateXWithRetry and, with a status subresource,
+//     UpdateXStatusWithRetry: mutate a fresh copy and update, retrying on
+//     409 Conflict;
+//   - CreateOrUpdateXWithRetry: create if missing, else update;
+//   - XNeedsReconcile and SetXObservedGeneration (kinds with an observed
+//     generation) and SetXCondition (kinds with []metav1.Condition);
+//   - MergeX: a three-way merge, field by field as the markers say;
+//   - UpdateXFrom and, with a status subresource, UpdateXStatusFrom: write
+//     an edited copy, merging with MergeX on a conflict.
 //
 // Run it from go generate:
 //
@@ -9,7 +17,8 @@
 //
 // or as a Go tool dependency (go get -tool
 // github.com/conflict-gen/conflict-gen/cmd/conflict-gen, then go tool
-// conflict-gen ./api/...).
+// conflict-gen ./api/...). conflict-gen --help lists the flags, the
+// helpers and the markers.
 package main
 
 import (
@@ -19,6 +28,7 @@ import (
 	"os"
 
 	"github.com/conflict-gen/conflict-gen/generator"
+	"github.com/conflict-gen/conflict-gen/generator/model"
 )
 
 func main() {
@@ -41,14 +51,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 conflict-gen generates conflict-handling helpers for the Kubernetes object
 kinds of the given Go packages (patterns as go list takes them, e.g. ./api/...).
-For each kind X it writes UpdateXWithRetry, CreateOrUpdateXWithRetry,
-UpdateXStatusWithRetry (with a status subresource), XNeedsReconcile and
-SetXObservedGeneration (with status.observedGeneration) and SetXCondition
-(with status.conditions). Bad input is reported as file:line: message and
-nothing is written.
+Bad input is reported as file:line: message and nothing is written.
 
-Flags:
+For each kind X it generates:
 `)
+		for _, h := range model.Helpers {
+			when := ""
+			if h.When != "" {
+				when = " (" + h.When + ")"
+			}
+			fmt.Fprintf(stderr, "  %s%s\n      %s\n", h.Name, when, h.Does)
+		}
+		fmt.Fprintf(stderr, "\nFlags:\n")
 		fs.PrintDefaults()
 		fmt.Fprintf(stderr, "\nMarkers:\n%s", generator.MarkerHelp())
 	}

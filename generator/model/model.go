@@ -153,3 +153,28 @@ func (k *Kind) Declared() []string {
 	}
 	return names
 }
+
+// Helper describes one helper generated per kind, for help texts.
+type Helper struct {
+	// Name is the helper's name for a kind X, e.g. UpdateXWithRetry.
+	Name string
+	// When says which kinds get it; empty for every kind.
+	When string
+	// Does says what it does.
+	Does string
+}
+
+// Helpers lists every helper generated for a kind X, in the order the
+// generated file declares them. Kind's name methods and Declared name
+// them for one kind.
+var Helpers = []Helper{
+	{"UpdateXWithRetry", "", "applies mutate to a fresh copy and updates, re-reading and retrying on 409 Conflict"},
+	{"UpdateXStatusWithRetry", "with a status subresource", "the same through /status"},
+	{"CreateOrUpdateXWithRetry", "", "creates with mutate applied if missing, else updates as UpdateXWithRetry"},
+	{"XNeedsReconcile", "with an observed generation", "reports whether the spec changed since status was last written"},
+	{"SetXObservedGeneration", "with an observed generation", "records metadata.generation as observed"},
+	{"SetXCondition", "with status.conditions of []metav1.Condition", "sets a condition as meta.SetStatusCondition does, with observedGeneration stamped"},
+	{"MergeX", "", "three-way merge of base, current and desired, field by field as the markers say"},
+	{"UpdateXFrom", "", "writes modified; on a conflict merges (original, a fresh read, modified) with MergeX and writes the result"},
+	{"UpdateXStatusFrom", "with a status subresource", "the same through /status"},
+}
