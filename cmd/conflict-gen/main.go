@@ -26,12 +26,19 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
 	"github.com/conflict-gen/conflict-gen/generator"
 	"github.com/conflict-gen/conflict-gen/generator/model"
 )
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		// A run allocates about 200 MB, most of it live until the end
+		// (the loaded packages): collecting less often saves a fifth of
+		// the CPU time, which is the run's time when the machine is busy.
+		debug.SetGCPercent(400)
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
