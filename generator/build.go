@@ -164,8 +164,12 @@ func buildKind(root *loader.Package, info *markers.TypeInfo, pkgEnabled bool, er
 	} else if path, typ, msg := resolvePath(root.Types, obj.Type(), "Status.ObservedGeneration"); msg == "" && isInt64(typ) {
 		kind.ObservedGeneration = path
 	}
-	if path, typ, msg := resolvePath(root.Types, obj.Type(), "Status.Conditions"); msg == "" && isConditionSlice(typ) {
-		kind.Conditions = path
+	if path, typ, msg := resolvePath(root.Types, obj.Type(), "Status.Conditions"); msg == "" {
+		if isConditionSlice(typ) {
+			kind.Conditions = path
+		} else if cond := conditionShape(typ); cond != nil {
+			kind.Conditions, kind.Condition = path, cond
+		}
 	}
 	return kind, false
 }
@@ -266,6 +270,51 @@ func isConditionSlice(t types.Type) bool {
 	}
 	n, ok := s.Elem().(*types.Named)
 	return ok && n.Obj().Name() == "Condition" && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == metav1Path
+}
+
+// conditionShape returns the element type of a list of conditions that
+// are not metav1.Conditions but have their shape, or nil. Condition types
+// whose time is not a metav1.Time (a pointer, Knative's VolatileTime) are
+// left out: "no time" and "now" would need rules of their own.
+func conditionShape(t types.Type) *model.ConditionType {
+	s, ok := t.Underlying().(*types.Slice)
+	if !ok {
+		return nil
+	}
+	named, ok := s.Elem().(*types.Named)
+	if !ok || named.Obj().Pkg() == nil || named.TypeArgs().Len() > 0 {
+		return nil
+	}
+	st, ok := named.Underlying().(*types.Struct)
+	if !ok {
+		return nil
+	}
+	stringLike := func(t types.Type) bool {
+		b, ok := t.Underlying().(*types.Basic)
+		return ok && b.Kind() == types.String
+	}
+	need := map[string]bool{"Type": false, "Status": false, "Reason": false, "Message": false, "LastTransitionTime": false}
+	cond := &model.ConditionType{Type: model.TypeRef{Path: named.Obj().Pkg().Path(), Name: named.Obj().Name()}}
+	for i := 0; i < st.NumFields(); i++ {
+		f := st.Field(i)
+		if !f.Exported() {
+			return nil // compared and copied whole: no state of its own
+		}
+		switch f.Name() {
+		case "Type", "Status", "Reason", "Message":
+			need[f.Name()] = stringLike(f.Type())
+		case "LastTransitionTime":
+			need[f.Name()] = isMeta(f.Type(), "Time")
+		case "ObservedGeneration":
+			cond.ObservedGeneration = isInt64(f.Type())
+		}
+	}
+	for _, ok := range need {
+		if !ok {
+			return nil
+		}
+	}
+	return cond
 }
 
 // checkNameClashes reports declarations of the API package that the

@@ -27,6 +27,7 @@ func TestGolden(t *testing.T) {
 		{"optout", Options{Patterns: []string{"./testdata/apis/optout"}}},
 		{"kubebuilder_outputdir", Options{Patterns: []string{"./testdata/apis/kubebuilder"}, OutputDir: "out"}},
 		{"protostyle", Options{Patterns: []string{"./testdata/apis/protostyle"}}},
+		{"conditions", Options{Patterns: []string{"./testdata/apis/conditions"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			files, err := Generate(tc.opts)
@@ -74,6 +75,15 @@ func TestWhatIsAKind(t *testing.T) {
 	assert.False(t, has("clientgen", "UpdateDeploymentListWithRetry"))
 
 	assert.True(t, has("optout", "UpdateWantedWithRetry"), "type marker overrides the package")
+
+	conds, err := Generate(Options{Patterns: []string{"./testdata/apis/conditions"}})
+	require.NoError(t, err)
+	src["conditions"] = string(conds[0].Content)
+	assert.True(t, has("conditions", "SetClusterCondition"), "cluster-api v1beta1's shape, a named list")
+	assert.True(t, has("conditions", "SetBucketCondition"), "Crossplane's shape, promoted from an inline struct")
+	assert.True(t, has("conditions", "SetRolloutCondition"), "apps/v1's DeploymentCondition shape")
+	assert.False(t, has("conditions", "SetServiceCondition"), "Knative's VolatileTime is not a metav1.Time")
+	assert.False(t, has("conditions", "SetJobCondition"), "a time behind a pointer")
 	assert.False(t, has("optout", "UpdateSkippedWithRetry"), "package opted out")
 }
 
@@ -224,7 +234,7 @@ func TestGeneratedIntoTheAPIPackageCompiles(t *testing.T) {
 // scratchPackages are the testdata packages built, vetted and tested in
 // the scratch module: each has its deepcopy and may have tests of its
 // generated helpers.
-var scratchPackages = []string{"merging", "protostyle"}
+var scratchPackages = []string{"merging", "protostyle", "conditions"}
 
 func copyDir(t *testing.T, from, to string) {
 	t.Helper()

@@ -54,11 +54,27 @@ type Kind struct {
 	// ObservedGeneration is the path from the kind to its int64
 	// observedGeneration field, or nil if it has none.
 	ObservedGeneration FieldPath
-	// Conditions is the path from the kind to its []metav1.Condition
-	// field, or nil if it has none.
+	// Conditions is the path from the kind to its list of conditions, or
+	// nil if it has none: a []metav1.Condition, or a list of a type of the
+	// same shape (Condition).
 	Conditions FieldPath
+	// Condition is the element type of Conditions when it is not
+	// metav1.Condition; nil for []metav1.Condition.
+	Condition *ConditionType
 	// Merge is the kind's three-way merge.
 	Merge *MergeStruct
+}
+
+// ConditionType is a condition type of another project with
+// metav1.Condition's shape: string-like Type, Status, Reason and Message
+// fields and a LastTransitionTime of type metav1.Time (cluster-api
+// v1beta1's, Crossplane's, apps/v1's DeploymentCondition).
+type ConditionType struct {
+	// Type is the condition type.
+	Type TypeRef
+	// ObservedGeneration is set when it has an int64 ObservedGeneration
+	// field, which SetXCondition stamps.
+	ObservedGeneration bool
 }
 
 // FieldPath is a path of struct fields from a kind, such as
@@ -173,7 +189,7 @@ var Helpers = []Helper{
 	{"CreateOrUpdateXWithRetry", "", "creates with mutate applied if missing, else updates as UpdateXWithRetry"},
 	{"XNeedsReconcile", "with an observed generation", "reports whether the spec changed since status was last written"},
 	{"SetXObservedGeneration", "with an observed generation", "records metadata.generation as observed"},
-	{"SetXCondition", "with status.conditions of []metav1.Condition", "sets a condition as meta.SetStatusCondition does, with observedGeneration stamped"},
+	{"SetXCondition", "with status.conditions of []metav1.Condition, or of a condition type of its shape", "sets a condition as meta.SetStatusCondition does, with observedGeneration stamped"},
 	{"MergeX", "", "three-way merge of base, current and desired, field by field as the markers say"},
 	{"UpdateXFrom", "", "writes modified; on a conflict merges (original, a fresh read, modified) with MergeX and writes the result"},
 	{"UpdateXStatusFrom", "with a status subresource", "the same through /status"},
