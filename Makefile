@@ -6,7 +6,7 @@ CONTROLLER_GEN ?= $(GO) tool controller-gen
 CONFLICT_GEN ?= $(GO) run ./cmd/conflict-gen
 HEADER := hack/boilerplate.go.txt
 
-.PHONY: all generate verify test test-unit lint bench demo help
+.PHONY: all generate verify test test-unit lint bench bench-generate demo help
 
 all: generate test
 
@@ -43,3 +43,6 @@ demo: ## Start a real API server and run the homelab autoscaler's hot path, hand
 bench: ## Benchmarks: the merge micro-benchmarks, then every update strategy on the real API server (one table).
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	cd test && $(GO) run ./cmd/bench
+
+bench-generate: ## Time conflict-gen against controller-gen object on cluster-api core/v1beta2, side by side (RUNS=5).
+	./hack/bench-generate.sh

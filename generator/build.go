@@ -16,24 +16,43 @@ import (
 const metav1Path = "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 // build turns the loaded packages into the model, checking every marker.
-// Problems are collected over all packages and returned together.
-func build(l *loaded, out outputLayout) ([]*model.Package, error) {
+// Problems are collected over all packages and returned together. Packages
+// that generate nothing are returned apart, with the reason.
+func build(l *loaded, out outputLayout) ([]*model.Package, []emptyPackage, error) {
 	var errs errorList
 	var pkgs []*model.Package
+	var empty []emptyPackage
 	for _, root := range l.roots {
-		pkg := buildPackage(l, root, out, &errs)
-		if pkg != nil && len(pkg.Kinds) > 0 {
+		pkg, why := buildPackage(l, root, out, &errs)
+		switch {
+		case pkg == nil:
+		case len(pkg.Kinds) > 0:
 			pkgs = append(pkgs, pkg)
+		default:
+			empty = append(empty, emptyPackage{path: pkg.Path, output: pkg.Output, why: why})
 		}
 	}
 	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].Path < pkgs[j].Path })
+	sort.Slice(empty, func(i, j int) bool { return empty[i].path < empty[j].path })
 	checkOutputs(pkgs, &errs)
-	return pkgs, errs.err()
+	return pkgs, empty, errs.err()
 }
 
-func buildPackage(l *loaded, root *loader.Package, out outputLayout, errs *errorList) *model.Package {
+// emptyPackage is a package that generates nothing.
+type emptyPackage struct {
+	path string
+	// output is where its file would go: a file of ours found there is
+	// left over from before and goes.
+	output model.Output
+	// why says why nothing is generated.
+	why string
+}
+
+// buildPackage returns the model of one package, or nil when it has
+// errors. A package without kinds comes with the reason.
+func buildPackage(l *loaded, root *loader.Package, out outputLayout, errs *errorList) (*model.Package, string) {
 	if !l.check(root, errs) {
-		return nil
+		return nil, ""
 	}
 	fset := root.Fset
 	at := func(n ast.Node) (string, int) {
@@ -47,33 +66,47 @@ func buildPackage(l *loaded, root *loader.Package, out outputLayout, errs *error
 	pkgMarkers, err := markers.PackageMarkers(l.collector, root)
 	if err != nil {
 		errs.addLoaderError(root, err)
-		return nil
+		return nil, ""
 	}
 	pkgEnabled := true
 	if v := pkgMarkers.Get(generatePackageMarker.Name); v != nil {
 		pkgEnabled = v.(bool)
 	}
 	pkg := &model.Package{Path: root.PkgPath, Name: root.Name, Group: groupName(root.Syntax, root.Types)}
+	pkg.Output = out.outputFor(root, pkg.Group)
 
+	optedOut := 0
 	err = markers.EachType(l.collector, root, func(info *markers.TypeInfo) {
-		if kind := buildKind(root, info, pkgEnabled, errs); kind != nil {
+		kind, off := buildKind(root, info, pkgEnabled, errs)
+		if kind != nil {
 			pkg.Kinds = append(pkg.Kinds, kind)
+		}
+		if off {
+			optedOut++
 		}
 	})
 	if err != nil {
 		errs.addLoaderError(root, err)
-		return nil
+		return nil, ""
 	}
 	sort.Slice(pkg.Kinds, func(i, j int) bool { return pkg.Kinds[i].Name < pkg.Kinds[j].Name })
 	if len(pkg.Kinds) == 0 {
-		return pkg
+		switch {
+		case optedOut > 0 && !pkgEnabled:
+			return pkg, "the package opts out with +conflict:generate=false"
+		case optedOut > 0:
+			return pkg, "every kind opts out with +conflict:generate=false"
+		}
+		return pkg, "no kinds (no exported struct embeds metav1.TypeMeta and metav1.ObjectMeta or is marked +kubebuilder:object:root=true)"
 	}
 	merges := newMergeBuilder(l, root.PkgPath, errs)
+	for _, kind := range pkg.Kinds {
+		merges.kinds[root.Types.Scope().Lookup(kind.Name).(*types.TypeName)] = true
+	}
 	for _, kind := range pkg.Kinds {
 		kind.Merge = merges.structFor(root.Types.Scope().Lookup(kind.Name).Type().(*types.Named))
 	}
 	merges.finish(pkg)
-	pkg.Output = out.outputFor(root)
 	if pkg.Output.SamePackage {
 		pkg.Reserved = map[string]bool{}
 		for _, name := range root.Types.Scope().Names() {
@@ -81,24 +114,22 @@ func buildPackage(l *loaded, root *loader.Package, out outputLayout, errs *error
 		}
 		checkNameClashes(root, pkg, errs)
 	}
-	return pkg
+	return pkg, ""
 }
 
 // buildKind returns the kind declared by info, or nil if info declares no
-// kind that gets helpers.
-func buildKind(root *loader.Package, info *markers.TypeInfo, pkgEnabled bool, errs *errorList) *model.Kind {
+// kind that gets helpers; optedOut is set for a kind that
+// +conflict:generate=false leaves out.
+func buildKind(root *loader.Package, info *markers.TypeInfo, pkgEnabled bool, errs *errorList) (kind *model.Kind, optedOut bool) {
 	pos := tokenPosition(root.Fset, info.RawSpec.Pos())
 	enabled := pkgEnabled
 	explicit := false
 	if v := info.Markers.Get(generateTypeMarker.Name); v != nil {
 		enabled, explicit = v.(bool), true
 	}
-	if !enabled {
-		return nil
-	}
 	obj, _ := root.Types.Scope().Lookup(info.Name).(*types.TypeName)
 	if obj == nil {
-		return nil
+		return nil, false
 	}
 	named, _ := obj.Type().(*types.Named)
 	st, _ := obj.Type().Underlying().(*types.Struct)
@@ -107,31 +138,40 @@ func buildKind(root *loader.Package, info *markers.TypeInfo, pkgEnabled bool, er
 	isKind := (isRoot || structural) && st != nil && embeds(st, "ObjectMeta") &&
 		named != nil && named.TypeParams().Len() == 0 && obj.Exported()
 	if !isKind {
-		if explicit {
-			errs.add(pos, "+conflict:generate=true on %s, which is not a Kubernetes object kind (an exported struct that embeds metav1.TypeMeta and metav1.ObjectMeta)", info.Name)
+		if explicit && enabled {
+			errs.add(markerPosition(root, info.RawSpec, generateTypeMarker.Name),
+				"type %s: +conflict:generate=true, but %s is not a Kubernetes object kind (an exported struct that embeds metav1.TypeMeta and metav1.ObjectMeta)", info.Name, info.Name)
 		}
-		return nil
+		return nil, false
+	}
+	if !enabled {
+		return nil, true
 	}
 
 	_, _, noStatusField := resolvePath(root.Types, obj.Type(), "Status")
-	kind := &model.Kind{Name: info.Name, Pos: pos, StatusSubresource: hasStatusSubresource(info, noStatusField == "")}
+	kind = &model.Kind{Name: info.Name, Pos: pos, StatusSubresource: hasStatusSubresource(info, noStatusField == "")}
 	if v := info.Markers.Get(observedGenMarker.Name); v != nil {
 		path, typ, msg := resolvePath(root.Types, obj.Type(), v.(string))
+		at := markerPosition(root, info.RawSpec, observedGenMarker.Name)
 		switch {
 		case msg != "":
-			errs.add(pos, "+conflict:observedGeneration=%s on %s: %s", v, info.Name, msg)
+			errs.add(at, "type %s: +conflict:observedGeneration=%s: %s", info.Name, v, msg)
 		case !isInt64(typ):
-			errs.add(pos, "+conflict:observedGeneration=%s on %s: the field is %s, not int64", v, info.Name, typ)
+			errs.add(at, "type %s: +conflict:observedGeneration=%s: the field is %s, not int64", info.Name, v, typeString(typ))
 		default:
 			kind.ObservedGeneration = path
 		}
 	} else if path, typ, msg := resolvePath(root.Types, obj.Type(), "Status.ObservedGeneration"); msg == "" && isInt64(typ) {
 		kind.ObservedGeneration = path
 	}
-	if path, typ, msg := resolvePath(root.Types, obj.Type(), "Status.Conditions"); msg == "" && isConditionSlice(typ) {
-		kind.Conditions = path
+	if path, typ, msg := resolvePath(root.Types, obj.Type(), "Status.Conditions"); msg == "" {
+		if isConditionSlice(typ) {
+			kind.Conditions = path
+		} else if cond := conditionShape(typ); cond != nil {
+			kind.Conditions, kind.Condition = path, cond
+		}
 	}
-	return kind
+	return kind, false
 }
 
 // hasStatusSubresource reads kubebuilder's and client-gen's markers. Like
@@ -192,12 +232,12 @@ func resolvePath(pkg *types.Package, t types.Type, path string) (model.FieldPath
 			t = ptr.Elem()
 		}
 		if _, ok := t.Underlying().(*types.Struct); !ok {
-			return nil, nil, "cannot select " + name + " from " + t.String() + ", which is not a struct"
+			return nil, nil, "cannot select " + name + " from " + typeString(t) + ", which is not a struct"
 		}
 		found, index, indirect := types.LookupFieldOrMethod(t, false, pkg, name)
 		field, ok := found.(*types.Var)
 		if !ok || !field.IsField() {
-			return nil, nil, "no field " + name + " in " + t.String()
+			return nil, nil, "no field " + name + " in " + typeString(t)
 		}
 		if indirect && len(index) > 1 {
 			return nil, nil, "field " + name + " is promoted through an embedded pointer, which may be nil"
@@ -232,6 +272,51 @@ func isConditionSlice(t types.Type) bool {
 	return ok && n.Obj().Name() == "Condition" && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == metav1Path
 }
 
+// conditionShape returns the element type of a list of conditions that
+// are not metav1.Conditions but have their shape, or nil. Condition types
+// whose time is not a metav1.Time (a pointer, Knative's VolatileTime) are
+// left out: "no time" and "now" would need rules of their own.
+func conditionShape(t types.Type) *model.ConditionType {
+	s, ok := t.Underlying().(*types.Slice)
+	if !ok {
+		return nil
+	}
+	named, ok := s.Elem().(*types.Named)
+	if !ok || named.Obj().Pkg() == nil || named.TypeArgs().Len() > 0 {
+		return nil
+	}
+	st, ok := named.Underlying().(*types.Struct)
+	if !ok {
+		return nil
+	}
+	stringLike := func(t types.Type) bool {
+		b, ok := t.Underlying().(*types.Basic)
+		return ok && b.Kind() == types.String
+	}
+	need := map[string]bool{"Type": false, "Status": false, "Reason": false, "Message": false, "LastTransitionTime": false}
+	cond := &model.ConditionType{Type: model.TypeRef{Path: named.Obj().Pkg().Path(), Name: named.Obj().Name()}}
+	for i := 0; i < st.NumFields(); i++ {
+		f := st.Field(i)
+		if !f.Exported() {
+			return nil // compared and copied whole: no state of its own
+		}
+		switch f.Name() {
+		case "Type", "Status", "Reason", "Message":
+			need[f.Name()] = stringLike(f.Type())
+		case "LastTransitionTime":
+			need[f.Name()] = isMeta(f.Type(), "Time")
+		case "ObservedGeneration":
+			cond.ObservedGeneration = isInt64(f.Type())
+		}
+	}
+	for _, ok := range need {
+		if !ok {
+			return nil
+		}
+	}
+	return cond
+}
+
 // checkNameClashes reports declarations of the API package that the
 // generated file would declare again.
 func checkNameClashes(root *loader.Package, pkg *model.Package, errs *errorList) {
@@ -256,12 +341,13 @@ func checkNameClashes(root *loader.Package, pkg *model.Package, errs *errorList)
 
 // checkOutputs reports two packages whose files would land in one place.
 func checkOutputs(pkgs []*model.Package, errs *errorList) {
-	seen := map[string]string{}
+	seen := map[string]*model.Package{}
 	for _, p := range pkgs {
 		file := filepath.Join(p.Output.Dir, p.Output.File)
 		if other, ok := seen[file]; ok {
-			errs.add(model.Position{}, "packages %s and %s would both be generated into %s", other, p.Path, file)
+			errs.add(model.Position{}, "packages %s (group %q) and %s (group %q) would both be generated into %s (--output-dir puts each package at DIR/<group's first DNS label>/<version>): generate them in separate runs, each with its own --output-dir",
+				other.Path, other.Group, p.Path, p.Group, relative(file))
 		}
-		seen[file] = p.Path
+		seen[file] = p
 	}
 }

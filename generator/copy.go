@@ -1,10 +1,12 @@
 package generator
 
 import (
+	"bytes"
 	"go/ast"
 	"go/parser"
 	"go/token"
 	"go/types"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -119,7 +121,11 @@ func (b *mergeBuilder) deepCopied(path string) map[string]bool {
 		if strings.HasSuffix(file, "_test.go") {
 			continue
 		}
-		f, err := parser.ParseFile(fset, file, nil, parser.SkipObjectResolution)
+		src, err := os.ReadFile(file)
+		if err != nil || !bytes.Contains(src, []byte("DeepCopyInto")) {
+			continue // most files of a big API package (k8s.io/api's protobuf code) have none
+		}
+		f, err := parser.ParseFile(fset, file, src, parser.SkipObjectResolution)
 		if err != nil {
 			continue // not ours to report: the compiler will
 		}
@@ -180,3 +186,50 @@ func markSharing(structs []*model.MergeStruct) {
 		}
 	}
 }
+
+// holdsLock reports whether a value of type t must not be copied, as go
+// vet's copylocks check decides: it is a struct whose pointer is a
+// sync.Locker and whose value is not (sync.Mutex, the noCopy markers of
+// sync/atomic's types), or a struct or array that holds one by value,
+// transitively (a protobuf message, whose state holds [0]sync.Mutex).
+func holdsLock(t types.Type) bool { return lockIn(t) != "" }
+
+// lockIn returns the type that makes t hold a lock, or "".
+func lockIn(t types.Type) string { return lockPath(t, map[types.Type]bool{}) }
+
+func lockPath(t types.Type, seen map[types.Type]bool) string {
+	for {
+		a, ok := t.Underlying().(*types.Array)
+		if !ok {
+			break
+		}
+		t = a.Elem()
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	if !ok || seen[t] {
+		return ""
+	}
+	seen[t] = true
+	if types.Implements(types.NewPointer(t), lockerType) && !types.Implements(t, lockerType) {
+		return typeString(t)
+	}
+	if n, ok := t.(*types.Named); ok && n.Obj().Name() == "noCopy" && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "sync" {
+		return typeString(t)
+	}
+	for i := 0; i < st.NumFields(); i++ {
+		if lock := lockPath(st.Field(i).Type(), seen); lock != "" {
+			return lock
+		}
+	}
+	return ""
+}
+
+// lockerType is sync.Locker: interface{ Lock(); Unlock() }.
+var lockerType = func() *types.Interface {
+	nullary := types.NewSignatureType(nil, nil, nil, nil, nil, false)
+	methods := []*types.Func{
+		types.NewFunc(token.NoPos, nil, "Lock", nullary),
+		types.NewFunc(token.NoPos, nil, "Unlock", nullary),
+	}
+	return types.NewInterfaceType(methods, nil).Complete()
+}()

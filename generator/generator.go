@@ -20,8 +20,9 @@ type Options struct {
 	// (./api/..., or import paths).
 	Patterns []string
 	// OutputDir, when set, holds one generated package per API package, at
-	// OutputDir/<group>/<version>; when empty the file is written next to
-	// the types, into the API package.
+	// OutputDir/<group's first DNS label>/<version> (the import path's last
+	// two elements for a package without a group); when empty the file is
+	// written next to the types, into the API package.
 	OutputDir string
 	// OutputFile is the generated file's name (default DefaultOutputFile).
 	OutputFile string
@@ -34,14 +35,21 @@ type Options struct {
 	Verify bool
 }
 
-// File is one generated file.
+// File is one generated file, or the place of one that a package no
+// longer generates.
 type File struct {
 	// Path is where it goes.
 	Path string
 	// Package is the API package it was generated from.
 	Package string
-	// Content is the gofmt'd source.
+	// Content is the gofmt'd source; nil when the package generates
+	// nothing.
 	Content []byte
+	// Empty, when the package generates nothing, says why (it has no
+	// kinds, or opts out). A file of conflict-gen's found at Path is then
+	// left over from an earlier run: Run removes it, and Verify reports
+	// it, as it would report a stale file.
+	Empty string
 }
 
 // Generate loads, models and renders, without writing. On bad input the
@@ -69,11 +77,26 @@ func Generate(opts Options) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	pkgs, err := build(loaded, outputLayout{dir: opts.OutputDir, file: file})
+	pkgs, empty, err := build(loaded, outputLayout{dir: opts.OutputDir, file: file})
 	if err != nil {
 		return nil, err
 	}
-	return render(pkgs, header)
+	files, err := render(pkgs, header)
+	if err != nil {
+		return nil, err
+	}
+	generated := map[string]bool{}
+	for _, f := range files {
+		generated[f.Path] = true
+	}
+	for _, e := range empty {
+		path := filepath.Join(e.output.Dir, e.output.File)
+		if generated[path] {
+			path = "" // another package's file: not ours to remove
+		}
+		files = append(files, File{Path: path, Package: e.path, Empty: e.why})
+	}
+	return files, nil
 }
 
 func render(pkgs []*model.Package, header []byte) ([]File, error) {
@@ -89,12 +112,18 @@ func render(pkgs []*model.Package, header []byte) ([]File, error) {
 }
 
 // Run generates and writes every file, or, with Verify, checks them. It
-// reports what it did to log. Nothing is written unless every package
-// generated without error.
+// reports what it did to log, and every package that generates nothing,
+// with the reason. Nothing is written unless every package generated
+// without error.
 func Run(opts Options, log io.Writer) error {
 	files, err := Generate(opts)
 	if err != nil {
 		return err
+	}
+	for _, f := range files {
+		if f.Content == nil {
+			fmt.Fprintf(log, "%s: nothing generated: %s\n", f.Package, f.Empty)
+		}
 	}
 	if opts.Verify {
 		return verify(files)

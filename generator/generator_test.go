@@ -26,6 +26,8 @@ func TestGolden(t *testing.T) {
 		{"clientgen", Options{Patterns: []string{"./testdata/apis/clientgen"}}},
 		{"optout", Options{Patterns: []string{"./testdata/apis/optout"}}},
 		{"kubebuilder_outputdir", Options{Patterns: []string{"./testdata/apis/kubebuilder"}, OutputDir: "out"}},
+		{"protostyle", Options{Patterns: []string{"./testdata/apis/protostyle"}}},
+		{"conditions", Options{Patterns: []string{"./testdata/apis/conditions"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			files, err := Generate(tc.opts)
@@ -73,6 +75,15 @@ func TestWhatIsAKind(t *testing.T) {
 	assert.False(t, has("clientgen", "UpdateDeploymentListWithRetry"))
 
 	assert.True(t, has("optout", "UpdateWantedWithRetry"), "type marker overrides the package")
+
+	conds, err := Generate(Options{Patterns: []string{"./testdata/apis/conditions"}})
+	require.NoError(t, err)
+	src["conditions"] = string(conds[0].Content)
+	assert.True(t, has("conditions", "SetClusterCondition"), "cluster-api v1beta1's shape, a named list")
+	assert.True(t, has("conditions", "SetBucketCondition"), "Crossplane's shape, promoted from an inline struct")
+	assert.True(t, has("conditions", "SetRolloutCondition"), "apps/v1's DeploymentCondition shape")
+	assert.False(t, has("conditions", "SetServiceCondition"), "Knative's VolatileTime is not a metav1.Time")
+	assert.False(t, has("conditions", "SetJobCondition"), "a time behind a pointer")
 	assert.False(t, has("optout", "UpdateSkippedWithRetry"), "package opted out")
 }
 
@@ -88,20 +99,27 @@ func TestBadInputIsReportedWithPositions(t *testing.T) {
 		{"unknownmarker", []string{`testdata/bad/unknownmarker/types.go:6: unknown marker +conflict:generat (known: generate, merge, observedGeneration)`}, false},
 		{"badarg", []string{`testdata/bad/badarg/types.go:6: expected true or false, got "maybe"`}, false},
 		{"badobsgen", []string{
-			`testdata/bad/badobsgen/types.go:7: +conflict:observedGeneration=Status.Seen on Missing: no field Seen in github.com/conflict-gen/conflict-gen/generator/testdata/bad/badobsgen.ThingStatus`,
-			`testdata/bad/badobsgen/types.go:15: +conflict:observedGeneration=Status.Phase on WrongType: the field is string, not int64`,
+			`testdata/bad/badobsgen/types.go:6: type Missing: +conflict:observedGeneration=Status.Seen: no field Seen in badobsgen.ThingStatus`,
+			`testdata/bad/badobsgen/types.go:14: type WrongType: +conflict:observedGeneration=Status.Phase: the field is string, not int64`,
 		}, false},
-		{"notakind", []string{`testdata/bad/notakind/types.go:5: +conflict:generate=true on Settings, which is not a Kubernetes object kind (an exported struct that embeds metav1.TypeMeta and metav1.ObjectMeta)`}, false},
+		{"notakind", []string{`testdata/bad/notakind/types.go:4: type Settings: +conflict:generate=true, but Settings is not a Kubernetes object kind (an exported struct that embeds metav1.TypeMeta and metav1.ObjectMeta)`}, false},
 		{"mergemarkers", []string{
-			`testdata/bad/mergemarkers/types.go:26: field Inner of ThingSpec: +conflict:merge=max needs an ordered type (integer, float, string, metav1.Time, metav1.MicroTime, resource.Quantity, or a pointer to one), not mergemarkers.Inner`,
-			`testdata/bad/mergemarkers/types.go:29: field Items of ThingSpec: +conflict:merge=union needs a slice of comparable elements, not []mergemarkers.Item`,
-			`testdata/bad/mergemarkers/types.go:33: field Keyed of ThingSpec: list map key id names no field of Item`,
-			`testdata/bad/mergemarkers/types.go:37: conflicting markers on field Twice of ThingSpec: +conflict:merge=ours and +conflict:merge=theirs`,
-			`testdata/bad/mergemarkers/types.go:41: field BadKey of ThingSpec: list map key attrs of Item must be a string, integer or boolean field, not map[string]string`,
-			`testdata/bad/mergemarkers/types.go:44: field NotComparable of ThingSpec: +listType=set needs comparable elements, not mergemarkers.Item`,
-			`testdata/bad/mergemarkers/types.go:47: field NoKey of ThingSpec: +listType=map needs +listMapKey`,
-			`testdata/bad/mergemarkers/types.go:50: field Flag of ThingSpec: +conflict:merge=min needs an ordered type (integer, float, string, metav1.Time, metav1.MicroTime, resource.Quantity, or a pointer to one), not map[string]string`,
+			`testdata/bad/mergemarkers/types.go:25: field Inner of ThingSpec: +conflict:merge=max needs an ordered type (integer, float, string, metav1.Time, metav1.MicroTime, resource.Quantity, or a pointer to one), not mergemarkers.Inner`,
+			`testdata/bad/mergemarkers/types.go:28: field Items of ThingSpec: +conflict:merge=union needs a slice of comparable elements, not []mergemarkers.Item`,
+			`testdata/bad/mergemarkers/types.go:32: field Keyed of ThingSpec: +listMapKey=id names no field of mergemarkers.Item`,
+			`testdata/bad/mergemarkers/types.go:36: field Twice of ThingSpec: +conflict:merge=ours contradicts +conflict:merge=theirs`,
+			`testdata/bad/mergemarkers/types.go:40: field BadKey of ThingSpec: +listMapKey=attrs must name a string, integer or boolean field of mergemarkers.Item, not map[string]string`,
+			`testdata/bad/mergemarkers/types.go:43: field NotComparable of ThingSpec: +listType=set needs comparable elements, not mergemarkers.Item`,
+			`testdata/bad/mergemarkers/types.go:46: field NoKey of ThingSpec: +listType=map needs +listMapKey`,
+			`testdata/bad/mergemarkers/types.go:49: field Flag of ThingSpec: +conflict:merge=min needs an ordered type (integer, float, string, metav1.Time, metav1.MicroTime, resource.Quantity, or a pointer to one), not map[string]string`,
 		}, false},
+		{"contradictions", []string{
+			`testdata/bad/contradictions/types.go:13: type Period: +conflict:merge=max needs an ordered type (integer, float, string, metav1.Time, metav1.MicroTime, resource.Quantity, or a pointer to one), not contradictions.Period`,
+			`testdata/bad/contradictions/types.go:22: field Conditions of ThingSpec: +listMapKey=typ contradicts the key of a list of metav1.Condition, which is always type`,
+			`testdata/bad/contradictions/types.go:25: field Tags of ThingSpec: +conflict:merge=union contradicts +listType=atomic`,
+			`testdata/bad/contradictions/types.go:29: field Names of ThingSpec: +conflict:merge=atomic contradicts +listType=set`,
+		}, false},
+		{"valueless", []string{`testdata/bad/valueless/types.go:14: +conflict:merge needs a strategy, as +conflict:merge=<strategy> (known: atomic, conditions, max, min, ours, strict, theirs, union)`}, false},
 		{"clash", []string{`testdata/bad/clash/types.go:12: UpdateThingWithRetry is declared here, and conflict-gen generates a function of that name for kind Thing: rename it, or generate into a separate package (--output-dir)`}, true},
 	} {
 		t.Run(tc.pkg, func(t *testing.T) {
@@ -137,7 +155,7 @@ func TestVerify(t *testing.T) {
 	out := t.TempDir()
 	opts := Options{Patterns: []string{"./testdata/apis/kubebuilder", "./testdata/apis/optout"}, OutputDir: out}
 	require.NoError(t, Run(opts, io.Discard))
-	written := filepath.Join(out, "apis", "kubebuilder", DefaultOutputFile)
+	written := filepath.Join(out, "batch", "kubebuilder", DefaultOutputFile)
 	require.FileExists(t, written)
 
 	opts.Verify = true
@@ -175,7 +193,9 @@ func TestHeaderFile(t *testing.T) {
 
 // TestGeneratedIntoTheAPIPackageCompiles generates next to the types of a
 // copy of the infra example (whose deepcopy is generated by controller-gen)
-// in a scratch module, and builds and vets it.
+// and of testdata packages, in a scratch module, then vets it and runs the
+// tests that the testdata packages hold (they assert what the generated
+// merges do).
 func TestGeneratedIntoTheAPIPackageCompiles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a scratch module")
@@ -183,15 +203,9 @@ func TestGeneratedIntoTheAPIPackageCompiles(t *testing.T) {
 	root, err := filepath.Abs("..")
 	require.NoError(t, err)
 	mod := t.TempDir()
-	pkgDir := filepath.Join(mod, "api", "infra", "v1alpha1")
-	require.NoError(t, os.MkdirAll(pkgDir, 0o755))
-	src := filepath.Join(root, "examples", "api", "infra", "v1alpha1")
-	entries, err := os.ReadDir(src)
-	require.NoError(t, err)
-	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(src, e.Name()))
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(pkgDir, e.Name()), data, 0o644))
+	copyDir(t, filepath.Join(root, "examples", "api", "infra", "v1alpha1"), filepath.Join(mod, "api", "infra", "v1alpha1"))
+	for _, pkg := range scratchPackages {
+		copyDir(t, filepath.Join("testdata", "apis", pkg), filepath.Join(mod, "api", pkg))
 	}
 	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
 	require.NoError(t, err)
@@ -204,15 +218,37 @@ func TestGeneratedIntoTheAPIPackageCompiles(t *testing.T) {
 
 	t.Chdir(mod)
 	require.NoError(t, Run(Options{Patterns: []string{"./api/..."}}, io.Discard))
-	require.FileExists(t, filepath.Join(pkgDir, DefaultOutputFile))
-	cmd := exec.Command("go", "vet", "./...")
-	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
-	outBytes, err := cmd.CombinedOutput()
-	require.NoError(t, err, string(outBytes))
+	require.FileExists(t, filepath.Join(mod, "api", "infra", "v1alpha1", DefaultOutputFile))
+	for _, args := range [][]string{{"vet", "./..."}, {"test", "-count=1", "./api/..."}} {
+		cmd := exec.Command("go", args...)
+		cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+		outBytes, err := cmd.CombinedOutput()
+		require.NoError(t, err, "go %s:\n%s", strings.Join(args, " "), outBytes)
+	}
 
 	// Generating again reads the package without the file it generated
 	// (the ignore_autogenerated build tag) and finds it current.
 	require.NoError(t, Run(Options{Patterns: []string{"./api/..."}, Verify: true}, io.Discard))
+}
+
+// scratchPackages are the testdata packages built, vetted and tested in
+// the scratch module: each has its deepcopy and may have tests of its
+// generated helpers.
+var scratchPackages = []string{"merging", "protostyle", "conditions"}
+
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(to, 0o755))
+	entries, err := os.ReadDir(from)
+	require.NoError(t, err)
+	for _, e := range entries {
+		if e.IsDir() || e.Name() == DefaultOutputFile {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(from, e.Name()))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(to, e.Name()), data, 0o644))
+	}
 }
 
 func assertEmpty(t *testing.T, dir string) {
@@ -220,4 +256,101 @@ func assertEmpty(t *testing.T, dir string) {
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Empty(t, entries)
+}
+
+func TestPackagesThatGenerateNothingSaySoAndLeaveNoFileBehind(t *testing.T) {
+	out := t.TempDir()
+	opts := Options{Patterns: []string{"./testdata/apis/optout", "./testdata/apis/optedout", "./testdata/apis/nokinds"}, OutputDir: out}
+	files, err := Generate(opts)
+	require.NoError(t, err)
+	where := map[string]string{}
+	for _, f := range files {
+		where[filepath.Base(f.Package)] = f.Path
+	}
+	var log strings.Builder
+	require.NoError(t, Run(opts, &log))
+	assert.Contains(t, log.String(), "/testdata/apis/optedout: nothing generated: the package opts out with +conflict:generate=false\n")
+	assert.Contains(t, log.String(), "/testdata/apis/nokinds: nothing generated: no kinds (")
+	assert.NoFileExists(t, where["optedout"])
+	assert.NoFileExists(t, where["nokinds"])
+
+	// A file generated before the package opted out is left over: verify
+	// reports it and generating removes it.
+	generated := filepath.Join(out, "leftover.go")
+	require.NoError(t, Run(Options{Patterns: []string{"./testdata/apis/optout"}, OutputDir: out}, io.Discard))
+	for _, f := range files {
+		if filepath.Base(f.Package) == "optout" {
+			content, err := os.ReadFile(f.Path)
+			require.NoError(t, err)
+			leftover := strings.ReplaceAll(string(content), "apis/optout", "apis/optedout")
+			require.NoError(t, os.MkdirAll(filepath.Dir(where["optedout"]), 0o755))
+			require.NoError(t, os.WriteFile(where["optedout"], []byte(leftover), 0o644))
+			require.NoError(t, os.WriteFile(generated, content, 0o644))
+		}
+	}
+	opts.Verify = true
+	err = Run(opts, io.Discard)
+	var stale *StaleError
+	require.ErrorAs(t, err, &stale)
+	assert.Equal(t, []string{where["optedout"]}, stale.Leftover)
+	assert.Contains(t, err.Error(), "left over (the package generates nothing; generating removes it): ")
+	require.FileExists(t, where["optedout"], "verify writes nothing")
+
+	opts.Verify = false
+	log.Reset()
+	require.NoError(t, Run(opts, &log))
+	assert.NoFileExists(t, where["optedout"])
+	assert.Contains(t, log.String(), "removed ")
+	opts.Verify = true
+	require.NoError(t, Run(opts, io.Discard))
+
+	// A file conflict-gen did not write, or wrote for another package, is
+	// never removed.
+	require.NoError(t, os.WriteFile(where["optedout"], []byte("package optedout\n"), 0o644))
+	content, err := os.ReadFile(generated)
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(filepath.Dir(where["nokinds"]), 0o755))
+	require.NoError(t, os.WriteFile(where["nokinds"], content, 0o644))
+	opts.Verify = false
+	require.NoError(t, Run(opts, io.Discard))
+	assert.FileExists(t, where["optedout"])
+	assert.FileExists(t, where["nokinds"])
+}
+
+func TestLeftoverNextToTheTypesIsRemoved(t *testing.T) {
+	leftover := filepath.Join("testdata", "apis", "optedout", DefaultOutputFile)
+	t.Cleanup(func() { os.Remove(leftover) })
+	content := "//go:build !ignore_autogenerated\n\n" + "// Code generated by conflict-gen. DO NOT EDIT.\n\npackage optedout\n"
+	require.NoError(t, os.WriteFile(leftover, []byte(content), 0o644))
+	opts := Options{Patterns: []string{"./testdata/apis/optedout"}, Verify: true}
+	var stale *StaleError
+	require.ErrorAs(t, Run(opts, io.Discard), &stale)
+	opts.Verify = false
+	require.NoError(t, Run(opts, io.Discard))
+	assert.NoFileExists(t, leftover)
+}
+
+func TestOutputDirLayoutIsGroupLabelAndVersion(t *testing.T) {
+	out := t.TempDir()
+	files, err := Generate(Options{Patterns: []string{"./testdata/layout/source/...", "./testdata/layout/kustomize/...", "./testdata/apis/optout", "./testdata/apis/kubebuilder"}, OutputDir: out})
+	require.NoError(t, err)
+	got := map[string]string{}
+	for _, f := range files {
+		rel, err := filepath.Rel(out, filepath.Dir(f.Path))
+		require.NoError(t, err)
+		got[strings.TrimPrefix(f.Package, "github.com/conflict-gen/conflict-gen/generator/testdata/")] = filepath.ToSlash(rel)
+	}
+	assert.Equal(t, map[string]string{
+		"layout/source/api/v1":    "source/v1",
+		"layout/kustomize/api/v1": "kustomize/v1",
+		"apis/optout":             "apis/optout",       // no group: the path's last two elements
+		"apis/kubebuilder":        "batch/kubebuilder", // batch.example.com
+	}, got)
+
+	_, err = Generate(Options{Patterns: []string{"./testdata/layout/source/...", "./testdata/layout/other/..."}, OutputDir: out})
+	require.Error(t, err)
+	assert.Equal(t, "packages github.com/conflict-gen/conflict-gen/generator/testdata/layout/other/source/v1 (group \"source.example.com\") and "+
+		"github.com/conflict-gen/conflict-gen/generator/testdata/layout/source/api/v1 (group \"source.toolkit.fluxcd.io\") would both be generated into "+
+		filepath.Join(out, "source", "v1", DefaultOutputFile)+" (--output-dir puts each package at DIR/<group's first DNS label>/<version>): "+
+		"generate them in separate runs, each with its own --output-dir", err.Error())
 }

@@ -3,10 +3,7 @@ package generator
 import (
 	"fmt"
 	"go/ast"
-	"go/token"
 	"os"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/packages"
@@ -89,57 +86,6 @@ func (l *loaded) check(root *loader.Package, errs *errorList) bool {
 	return ok
 }
 
-// scannerNoise is the marker parser's position inside the marker's text,
-// which says nothing to a user who has the marker's file and line.
-var scannerNoise = regexp.MustCompile(` \(at <input>[^)]*\)`)
-
-// addLoaderError adds an error from controller-tools (type checking,
-// marker parsing) with its position.
-func (l *errorList) addLoaderError(pkg *loader.Package, err error) {
-	switch e := err.(type) {
-	case loader.ErrList:
-		for _, sub := range e {
-			l.addLoaderError(pkg, sub)
-		}
-	case loader.PositionedError:
-		l.add(tokenPosition(pkg.Fset, e.Pos), "%s", scannerNoise.ReplaceAllString(e.Error(), ""))
-	case packages.Error:
-		l.add(packagesErrorPosition(e), "%s", packagesErrorMessage(pkg, e))
-	default:
-		l.add(model.Position{}, "%s: %v", pkg.PkgPath, err)
-	}
-}
-
-func tokenPosition(fset *token.FileSet, pos token.Pos) model.Position {
-	p := fset.Position(pos)
-	return model.Position{File: p.Filename, Line: p.Line}
-}
-
-func positionOf(file string, line int) model.Position {
-	return model.Position{File: file, Line: line}
-}
-
-// packagesErrorPosition parses the "file:line:col" of a go/packages error.
-func packagesErrorPosition(e packages.Error) model.Position {
-	if e.Pos == "" || e.Pos == "-" {
-		return model.Position{}
-	}
-	parts := strings.Split(e.Pos, ":")
-	if len(parts) >= 2 {
-		if line, err := strconv.Atoi(parts[1]); err == nil {
-			return model.Position{File: parts[0], Line: line}
-		}
-	}
-	return model.Position{}
-}
-
-func packagesErrorMessage(pkg *loader.Package, e packages.Error) string {
-	if packagesErrorPosition(e).File == "" {
-		return fmt.Sprintf("package %s: %s", pkg.PkgPath, e.Msg)
-	}
-	return e.Msg
-}
-
 // localDir returns the directory a relative or absolute package pattern
 // names, without a trailing /...
 func localDir(pattern string) (string, bool) {
@@ -147,4 +93,25 @@ func localDir(pattern string) (string, bool) {
 		return "", false
 	}
 	return strings.TrimSuffix(strings.TrimSuffix(pattern, "..."), "/"), true
+}
+
+// packageByPath finds a loaded package among the roots and their imports.
+func (l *loaded) packageByPath(path string) *loader.Package {
+	if l.byPath == nil {
+		l.byPath = map[string]*loader.Package{}
+		var visit func(p *loader.Package)
+		visit = func(p *loader.Package) {
+			if _, seen := l.byPath[p.PkgPath]; seen {
+				return
+			}
+			l.byPath[p.PkgPath] = p
+			for _, imp := range p.Imports() {
+				visit(imp)
+			}
+		}
+		for _, r := range l.roots {
+			visit(r)
+		}
+	}
+	return l.byPath[path]
 }

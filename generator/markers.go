@@ -9,78 +9,110 @@ import (
 	"strings"
 
 	"sigs.k8s.io/controller-tools/pkg/markers"
+
+	"github.com/conflict-gen/conflict-gen/generator/model"
 )
+
+// marker is one marker definition with its help: the syntax a user
+// writes and what it means. The help of conflict-gen's own markers is
+// what --help prints; controller-tools keeps it in the registry too.
+type marker struct {
+	*markers.Definition
+	syntax string
+	help   string
+}
+
+func define(name string, target markers.TargetType, output any, syntax, help string) marker {
+	return marker{Definition: markers.Must(markers.MakeDefinition(name, target, output)), syntax: syntax, help: help}
+}
 
 // Markers of conflict-gen. Their grammar is kubebuilder's: they are parsed
 // by controller-tools, so a bad argument is reported the way controller-gen
 // reports it.
 var (
-	generatePackageMarker = markers.Must(markers.MakeDefinition("conflict:generate", markers.DescribesPackage, false))
-	generateTypeMarker    = markers.Must(markers.MakeDefinition("conflict:generate", markers.DescribesType, false))
-	observedGenMarker     = markers.Must(markers.MakeDefinition("conflict:observedGeneration", markers.DescribesType, ""))
-	mergeFieldMarker      = markers.Must(markers.MakeDefinition("conflict:merge", markers.DescribesField, ""))
-	mergeTypeMarker       = markers.Must(markers.MakeDefinition("conflict:merge", markers.DescribesType, ""))
+	generatePackageMarker = define("conflict:generate", markers.DescribesPackage, false,
+		"+conflict:generate=<bool>", "on a package (doc.go or groupversion_info.go): false opts the package out")
+	generateTypeMarker = define("conflict:generate", markers.DescribesType, false,
+		"+conflict:generate=<bool>", "on a type: overrides the package; true on a type that is not a kind is an error")
+	observedGenMarker = define("conflict:observedGeneration", markers.DescribesType, "",
+		"+conflict:observedGeneration=<Go field path>", "on a kind: the int64 field that records the observed generation, e.g. Status.Sync.LastSyncedGeneration (default Status.ObservedGeneration)")
+	mergeFieldMarker = define("conflict:merge", markers.DescribesField, "",
+		"+conflict:merge=<strategy>", "on a field: how a three-way merge resolves a change made on both sides (strategies below)")
+	mergeTypeMarker = define("conflict:merge", markers.DescribesType, "",
+		"+conflict:merge=<strategy>", "on a type definition: the same, wherever the type is used")
 )
 
 // Markers of other generators that decide what conflict-gen generates.
+// They are documented by their own generators.
 var (
 	// The API server's topology markers: how server-side apply, and so the
 	// three-way merge, sees lists, maps and structs.
-	listTypeFieldMarker   = markers.Must(markers.MakeDefinition("listType", markers.DescribesField, ""))
-	listTypeTypeMarker    = markers.Must(markers.MakeDefinition("listType", markers.DescribesType, ""))
-	listMapKeyFieldMarker = markers.Must(markers.MakeDefinition("listMapKey", markers.DescribesField, ""))
-	listMapKeyTypeMarker  = markers.Must(markers.MakeDefinition("listMapKey", markers.DescribesType, ""))
-	mapTypeFieldMarker    = markers.Must(markers.MakeDefinition("mapType", markers.DescribesField, ""))
-	mapTypeTypeMarker     = markers.Must(markers.MakeDefinition("mapType", markers.DescribesType, ""))
-	structTypeFieldMarker = markers.Must(markers.MakeDefinition("structType", markers.DescribesField, ""))
-	structTypeTypeMarker  = markers.Must(markers.MakeDefinition("structType", markers.DescribesType, ""))
+	listTypeFieldMarker   = define("listType", markers.DescribesField, "", "", "")
+	listTypeTypeMarker    = define("listType", markers.DescribesType, "", "", "")
+	listMapKeyFieldMarker = define("listMapKey", markers.DescribesField, "", "", "")
+	listMapKeyTypeMarker  = define("listMapKey", markers.DescribesType, "", "", "")
+	mapTypeFieldMarker    = define("mapType", markers.DescribesField, "", "", "")
+	mapTypeTypeMarker     = define("mapType", markers.DescribesType, "", "", "")
+	structTypeFieldMarker = define("structType", markers.DescribesField, "", "", "")
+	structTypeTypeMarker  = define("structType", markers.DescribesType, "", "", "")
 
-	objectRootMarker        = markers.Must(markers.MakeDefinition("kubebuilder:object:root", markers.DescribesType, false))
-	statusSubresourceMarker = markers.Must(markers.MakeDefinition("kubebuilder:subresource:status", markers.DescribesType, struct{}{}))
+	objectRootMarker        = define("kubebuilder:object:root", markers.DescribesType, false, "", "")
+	statusSubresourceMarker = define("kubebuilder:subresource:status", markers.DescribesType, struct{}{}, "", "")
 
 	// client-gen's markers. Its sub-markers are registered too: a marker
 	// +genclient:x=y that is not registered is looked up as +genclient with
 	// the argument y, which +genclient does not take.
-	genclientMarker              = markers.Must(markers.MakeDefinition("genclient", markers.DescribesType, struct{}{}))
-	genclientNoStatusMarker      = markers.Must(markers.MakeDefinition("genclient:noStatus", markers.DescribesType, struct{}{}))
-	genclientNonNamespacedMarker = markers.Must(markers.MakeDefinition("genclient:nonNamespaced", markers.DescribesType, struct{}{}))
-	genclientNoVerbsMarker       = markers.Must(markers.MakeDefinition("genclient:noVerbs", markers.DescribesType, struct{}{}))
-	genclientSkipVerbsMarker     = markers.Must(markers.MakeDefinition("genclient:skipVerbs", markers.DescribesType, markers.RawArguments(nil)))
-	genclientOnlyVerbsMarker     = markers.Must(markers.MakeDefinition("genclient:onlyVerbs", markers.DescribesType, markers.RawArguments(nil)))
-	genclientMethodMarker        = markers.Must(markers.MakeDefinition("genclient:method", markers.DescribesType, markers.RawArguments(nil)))
+	genclientMarker              = define("genclient", markers.DescribesType, struct{}{}, "", "")
+	genclientNoStatusMarker      = define("genclient:noStatus", markers.DescribesType, struct{}{}, "", "")
+	genclientNonNamespacedMarker = define("genclient:nonNamespaced", markers.DescribesType, struct{}{}, "", "")
+	genclientNoVerbsMarker       = define("genclient:noVerbs", markers.DescribesType, struct{}{}, "", "")
+	genclientSkipVerbsMarker     = define("genclient:skipVerbs", markers.DescribesType, markers.RawArguments(nil), "", "")
+	genclientOnlyVerbsMarker     = define("genclient:onlyVerbs", markers.DescribesType, markers.RawArguments(nil), "", "")
+	genclientMethodMarker        = define("genclient:method", markers.DescribesType, markers.RawArguments(nil), "", "")
 )
 
-// Strategies are the values +conflict:merge accepts, with what they mean.
-var Strategies = map[string]string{
-	"ours":       "desired wins when both sides changed the field (the default)",
-	"theirs":     "current (the server's) wins when both sides changed the field",
-	"strict":     "a change on both sides is a conflict reported in a MergeError",
-	"max":        "the larger of current and desired (integers, floats, strings, times, quantities)",
-	"min":        "the smaller of current and desired (integers, floats, strings, times, quantities)",
-	"atomic":     "the whole value is one leaf: no field-by-field merge inside it",
-	"union":      "a set merge of a slice of comparable elements",
-	"conditions": "merge by condition type with meta.SetStatusCondition semantics",
+// allMarkers is every marker read, conflict-gen's first: what the
+// registry, the list of known +conflict: markers and --help are made of.
+var allMarkers = []marker{
+	generatePackageMarker, generateTypeMarker, observedGenMarker, mergeFieldMarker, mergeTypeMarker,
+	objectRootMarker, statusSubresourceMarker,
+	listTypeFieldMarker, listTypeTypeMarker, listMapKeyFieldMarker, listMapKeyTypeMarker,
+	mapTypeFieldMarker, mapTypeTypeMarker, structTypeFieldMarker, structTypeTypeMarker,
+	genclientMarker, genclientNoStatusMarker, genclientNonNamespacedMarker, genclientNoVerbsMarker,
+	genclientSkipVerbsMarker, genclientOnlyVerbsMarker, genclientMethodMarker,
 }
 
-// markerHelp is the reference the CLI prints, one marker per line.
-var markerHelp = []struct{ marker, help string }{
-	{"+conflict:generate=<bool>", "on a package (doc.go or groupversion_info.go): false opts the package out; on a type: overrides the package"},
-	{"+conflict:observedGeneration=<Go field path>", "on a kind: the int64 field that records the observed generation (default Status.ObservedGeneration)"},
-	{"+conflict:merge=<strategy>", "on a field or a type definition: how a three-way merge resolves a change made on both sides"},
-}
-
-// knownConflictMarkers are the names after "+conflict:".
-var knownConflictMarkers = map[string]bool{"generate": true, "observedGeneration": true, "merge": true}
+const conflictPrefix = "conflict:"
 
 func newRegistry() (*markers.Registry, error) {
 	reg := &markers.Registry{}
-	err := markers.RegisterAll(reg,
-		generatePackageMarker, generateTypeMarker, observedGenMarker, mergeFieldMarker, mergeTypeMarker,
-		objectRootMarker, statusSubresourceMarker,
-		listTypeFieldMarker, listTypeTypeMarker, listMapKeyFieldMarker, listMapKeyTypeMarker,
-		mapTypeFieldMarker, mapTypeTypeMarker, structTypeFieldMarker, structTypeTypeMarker,
-		genclientMarker, genclientNoStatusMarker, genclientNonNamespacedMarker, genclientNoVerbsMarker, genclientSkipVerbsMarker, genclientOnlyVerbsMarker, genclientMethodMarker)
-	return reg, err
+	for _, m := range allMarkers {
+		if err := reg.Register(m.Definition); err != nil {
+			return nil, err
+		}
+		if m.help != "" {
+			reg.AddHelp(m.Definition, &markers.DefinitionHelp{Category: "conflict-gen", DetailedHelp: markers.DetailedHelp{Summary: m.help}})
+		}
+	}
+	return reg, nil
+}
+
+// knownConflictMarkers returns the names after "+conflict:", sorted.
+func knownConflictMarkers() []string {
+	var names []string
+	for _, m := range allMarkers {
+		if name, ours := strings.CutPrefix(m.Name, conflictPrefix); ours && !contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// unknownStrategy is the error for a +conflict:merge value that names no
+// strategy.
+func unknownStrategy(value string) string {
+	return fmt.Sprintf("unknown merge strategy %q in +conflict:merge (known: %s)", value, strings.Join(model.StrategyMarkers(), ", "))
 }
 
 // checkConflictMarkers finds +conflict: markers that controller-tools would
@@ -101,38 +133,40 @@ func checkConflictMarkers(file *ast.File, pos func(ast.Node) (string, int), errs
 			name, value, hasValue := strings.Cut(rest, "=")
 			f, line := pos(c)
 			at := positionOf(f, line)
-			if !knownConflictMarkers[name] {
-				errs.add(at, "unknown marker +conflict:%s (known: %s)", name, strings.Join(sortedKeys(knownConflictMarkers), ", "))
+			known := knownConflictMarkers()
+			if !contains(known, name) {
+				errs.add(at, "unknown marker +conflict:%s (known: %s)", name, strings.Join(known, ", "))
 				continue
 			}
-			if name == "merge" {
+			if name == strings.TrimPrefix(mergeFieldMarker.Name, conflictPrefix) {
 				value = strings.Trim(strings.TrimSpace(value), `"`)
-				if !hasValue || Strategies[value] == "" {
-					errs.add(at, "unknown merge strategy %q in +conflict:merge (known: %s)", value, strings.Join(sortedKeys(Strategies), ", "))
+				if _, ok := model.ParseStrategy(value); ok {
+					continue
 				}
+				if !hasValue || value == "" {
+					// controller-tools reports a missing argument at
+					// the same line; this says which one.
+					errs.addInstead(at, "+conflict:merge needs a strategy, as +conflict:merge=<strategy> (known: %s)", strings.Join(model.StrategyMarkers(), ", "))
+					continue
+				}
+				errs.add(at, "%s", unknownStrategy(value))
 			}
 		}
 	}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// MarkerHelp returns the marker reference as text.
+// MarkerHelp returns the reference of conflict-gen's markers and
+// strategies as text, from their definitions.
 func MarkerHelp() string {
 	var b strings.Builder
-	for _, m := range markerHelp {
-		fmt.Fprintf(&b, "  %s\n      %s\n", m.marker, m.help)
+	for _, m := range allMarkers {
+		if m.help != "" {
+			fmt.Fprintf(&b, "  %s\n      %s\n", m.syntax, m.help)
+		}
 	}
-	b.WriteString("  strategies:\n")
-	for _, s := range sortedKeys(Strategies) {
-		fmt.Fprintf(&b, "      %-10s %s\n", s, Strategies[s])
+	b.WriteString("  strategies (a field both sides changed becomes ...):\n")
+	for _, s := range model.Strategies() {
+		fmt.Fprintf(&b, "      %-10s %s; fits %s\n", s.Marker(), s.Help(), s.Fits())
 	}
 	return b.String()
 }

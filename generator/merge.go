@@ -1,6 +1,8 @@
 package generator
 
 import (
+	"fmt"
+	"go/ast"
 	"go/types"
 	"reflect"
 	"sort"
@@ -42,13 +44,16 @@ type mergeBuilder struct {
 	// deepCopies caches, by package path, the types that have a
 	// DeepCopyInto method.
 	deepCopies map[string]map[string]bool
+	// kinds are the package's kinds: only their own metadata is the
+	// server's (OpObjectMeta); metadata elsewhere is user data.
+	kinds map[*types.TypeName]bool
 }
 
 func newMergeBuilder(l *loaded, local string, errs *errorList) *mergeBuilder {
 	return &mergeBuilder{l: l, local: local, errs: errs,
 		structs: map[*types.TypeName]*model.MergeStruct{}, keys: map[string]*model.MergeKey{},
 		names: map[string]bool{}, infos: map[string]map[string]*markers.TypeInfo{},
-		deepCopies: map[string]map[string]bool{}}
+		deepCopies: map[string]map[string]bool{}, kinds: map[*types.TypeName]bool{}}
 }
 
 // finish stores the merge functions in pkg, sorted so that output is
@@ -89,15 +94,41 @@ func (b *mergeBuilder) typeInfo(obj *types.TypeName) *markers.TypeInfo {
 // fieldMarkers are the markers that decide how one field merges: the
 // field's own, else its type definition's.
 type fieldMarkers struct {
-	strategy   string
-	listType   string
+	strategy   marked
+	listType   marked
 	listKeys   []string
-	mapType    string
-	structType string
+	keysAt     marked // where the +listMapKey markers are
+	mapType    marked
+	structType marked
 	patch      string // patchStrategy tag
 	patchKey   string // patchMergeKey tag
-	pos        model.Position
-	what       string // "field Spec.Foo of T", for messages
+	field      marked // the field itself, for what no marker says
+}
+
+// marked is a marker's value and where it is written, so that a problem
+// with it is reported at its line.
+type marked struct {
+	value string
+	pos   model.Position
+	// on names what the marker is on: "field Foo of T" or "type T".
+	on string
+}
+
+// set reports whether the marker was given.
+func (m marked) set() bool { return m.on != "" }
+
+// markerSource is one place markers are read from: a field or a type
+// definition.
+type markerSource struct {
+	values markers.MarkerValues
+	pkg    *loader.Package
+	node   ast.Node
+	on     string
+}
+
+// at is where the marker name of the source is written.
+func (src markerSource) at(name, value string) marked {
+	return marked{value: value, pos: markerPosition(src.pkg, src.node, name), on: src.on}
 }
 
 // structFor returns the merge of a named struct type, building it on first
@@ -122,17 +153,20 @@ func (b *mergeBuilder) structFor(named *types.Named) *model.MergeStruct {
 		s.Fields = append(s.Fields, b.field(obj, f, fi))
 	}
 	s.Condition = isConditionStruct(st)
+	s.InPlace = holdsLock(named)
 	return s
 }
 
 func (b *mergeBuilder) field(owner *types.TypeName, f *types.Var, fi *markers.FieldInfo) *model.MergeField {
 	out := &model.MergeField{GoName: f.Name(), Path: f.Name()}
-	ms := fieldMarkers{what: "field " + f.Name() + " of " + owner.Name()}
+	ms := fieldMarkers{field: marked{pos: tokenPosition(b.l.roots[0].Fset, f.Pos()), on: "field " + f.Name() + " of " + owner.Name()}}
 	var tag reflect.StructTag
 	if fi != nil {
 		tag = fi.Tag
-		ms.pos = tokenPosition(b.l.roots[0].Fset, fi.RawField.Pos())
-		ms.read(fi.Markers, b.errs)
+		ms.field.pos = tokenPosition(b.l.roots[0].Fset, fi.RawField.Pos())
+		if pkg := b.l.packageByPath(owner.Pkg().Path()); pkg != nil {
+			ms.read(markerSource{values: fi.Markers, pkg: pkg, node: fi.RawField, on: ms.field.on}, b.errs)
+		}
 	}
 	if json, ok := tag.Lookup("json"); ok {
 		name, opts, _ := strings.Cut(json, ",")
@@ -149,45 +183,90 @@ func (b *mergeBuilder) field(owner *types.TypeName, f *types.Var, fi *markers.Fi
 	} else if f.Embedded() {
 		out.Path = ""
 	}
+	if b.kinds[owner] && f.Embedded() && isMeta(f.Type(), "ObjectMeta") {
+		// The kind's own metadata, whose identity and bookkeeping the
+		// server manages. Metadata embedded in a spec (a pod template's)
+		// is the user's, and merges field by field below.
+		out.Op = model.OpObjectMeta
+		return out
+	}
 	ms.patch, ms.patchKey = tag.Get("patchStrategy"), tag.Get("patchMergeKey")
 	if named, ok := f.Type().(*types.Named); ok {
 		if info := b.typeInfo(named.Obj()); info != nil {
-			ms.read(info.Markers, b.errs) // what the field leaves open
+			if pkg := b.l.packageByPath(named.Obj().Pkg().Path()); pkg != nil {
+				// What the field leaves open.
+				ms.read(markerSource{values: info.Markers, pkg: pkg, node: info.RawSpec, on: "type " + info.Name}, b.errs)
+			}
 		}
 	}
 	b.decide(out, f.Type(), &ms)
 	b.setCopy(out, f.Type())
+	b.inPlace(out, f.Type(), &ms)
 	return out
+}
+
+// inPlace marks a field whose value holds a lock: it is merged through
+// pointers into the output, never assigned. Taken whole, it is copied
+// with its DeepCopyInto method, which it must have.
+func (b *mergeBuilder) inPlace(out *model.MergeField, t types.Type, ms *fieldMarkers) {
+	lock := lockIn(t)
+	if lock == "" {
+		return
+	}
+	out.InPlace = true
+	switch out.Op {
+	case model.OpStruct:
+	case model.OpCurrent, model.OpAtomic:
+		if !b.hasDeepCopyInto(t) {
+			b.errs.add(ms.field.pos, "%s: %s holds a lock (%s), which must not be copied, and has no DeepCopyInto method to copy it with", ms.field.on, typeString(t), lock)
+		}
+		out.Copy = model.CopyDeep
+	default:
+		b.errs.add(ms.or(ms.strategy).pos, "%s: %s holds a lock (%s), which must not be copied: it can only merge field by field or whole (+conflict:merge=atomic)", ms.or(ms.strategy).on, typeString(t), lock)
+	}
 }
 
 // read takes the markers of a field, then of its type definition: values
 // already set win.
-func (ms *fieldMarkers) read(mv markers.MarkerValues, errs *errorList) {
+func (ms *fieldMarkers) read(src markerSource, errs *errorList) {
 	var strategies []string
-	for _, v := range mv[mergeFieldMarker.Name] {
+	for _, v := range src.values[mergeFieldMarker.Name] {
 		if s := v.(string); !contains(strategies, s) {
 			strategies = append(strategies, s)
 		}
 	}
 	if len(strategies) > 1 {
-		errs.add(ms.pos, "conflicting markers on %s: +conflict:merge=%s", ms.what, strings.Join(strategies, " and +conflict:merge="))
+		at := src.at(mergeFieldMarker.Name, "")
+		errs.add(at.pos, "%s: +conflict:merge=%s", at.on, strings.Join(strategies, " contradicts +conflict:merge="))
 	}
-	if len(strategies) > 0 && ms.strategy == "" {
-		ms.strategy = strategies[0]
+	if len(strategies) > 0 && !ms.strategy.set() {
+		ms.strategy = src.at(mergeFieldMarker.Name, strategies[0])
 	}
-	str := func(name string, into *string) {
-		if v, ok := mv.Get(name).(string); ok && *into == "" {
-			*into = v
+	str := func(name string, into *marked) {
+		if v, ok := src.values.Get(name).(string); ok && !into.set() {
+			*into = src.at(name, v)
 		}
 	}
 	str(listTypeFieldMarker.Name, &ms.listType)
 	str(mapTypeFieldMarker.Name, &ms.mapType)
 	str(structTypeFieldMarker.Name, &ms.structType)
 	if len(ms.listKeys) == 0 {
-		for _, v := range mv[listMapKeyFieldMarker.Name] {
+		for _, v := range src.values[listMapKeyFieldMarker.Name] {
 			ms.listKeys = append(ms.listKeys, v.(string))
 		}
+		if len(ms.listKeys) > 0 {
+			ms.keysAt = src.at(listMapKeyFieldMarker.Name, strings.Join(ms.listKeys, ","))
+		}
 	}
+}
+
+// or is m when the marker was given, else the field: where a problem that
+// m would explain is reported.
+func (ms *fieldMarkers) or(m marked) marked {
+	if m.set() {
+		return m
+	}
+	return ms.field
 }
 
 func contains(list []string, s string) bool {
@@ -199,26 +278,30 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-var leafStrategies = map[string]bool{"ours": true, "theirs": true, "strict": true, "max": true, "min": true}
-
 // decide sets out.Op (and what goes with it) for a value of type t.
 func (b *mergeBuilder) decide(out *model.MergeField, t types.Type, ms *fieldMarkers) {
-	strategy := ms.strategy
-	if leafStrategies[strategy] {
-		out.Strategy = strategy
-	}
-	ordering := strategy == "max" || strategy == "min"
-	fail := func(format string, args ...any) {
-		b.errs.add(ms.pos, "%s: "+format, append([]any{ms.what}, args...)...)
+	fail := func(at marked, format string, args ...any) {
+		b.errs.add(at.pos, "%s: "+format, append([]any{at.on}, args...)...)
 		out.Op = model.OpAtomic
 	}
+	strategy := model.NoStrategy
+	if ms.strategy.set() {
+		var known bool
+		if strategy, known = model.ParseStrategy(ms.strategy.value); !known {
+			// The message checkConflictMarkers gives for the API
+			// packages' own files; this finds it in other packages.
+			b.errs.add(ms.strategy.pos, "%s", unknownStrategy(ms.strategy.value))
+			out.Op = model.OpAtomic
+			return
+		}
+	}
+	if strategy != model.NoStrategy && strategy.Runtime() != "" {
+		out.Strategy = strategy
+	}
+	ordering := strategy.Ordering()
 
 	if isMeta(t, "TypeMeta") {
 		out.Op = model.OpCurrent
-		return
-	}
-	if isMeta(t, "ObjectMeta") {
-		out.Op = model.OpObjectMeta
 		return
 	}
 	if cmp, ok := comparedType(t); ok {
@@ -232,25 +315,39 @@ func (b *mergeBuilder) decide(out *model.MergeField, t types.Type, ms *fieldMark
 		}
 	}
 	if ordering && !isOrdered(t) {
-		fail("+conflict:merge=%s needs an ordered type (integer, float, string, metav1.Time, metav1.MicroTime, resource.Quantity, or a pointer to one), not %s", strategy, typeString(t))
+		fail(ms.strategy, "+conflict:merge=%s needs an ordered type (%s), not %s", strategy, strategy.Fits(), typeString(t))
 		return
 	}
-	if strategy == "union" {
+	switch strategy {
+	case model.NoStrategy, model.Ours, model.Theirs, model.Strict, model.Max, model.Min, model.Conditions:
+		// They decide changed leaves, or (conditions) how a list merges:
+		// the type decides the rest, below.
+	case model.Union:
 		s, ok := t.Underlying().(*types.Slice)
 		if !ok || !types.Comparable(s.Elem()) {
-			fail("+conflict:merge=union needs a slice of comparable elements, not %s", typeString(t))
+			fail(ms.strategy, "+conflict:merge=union needs a slice of comparable elements, not %s", typeString(t))
 			return
 		}
-		if ms.listType == "map" {
-			fail("+conflict:merge=union conflicts with +listType=map")
+		if lt := ms.listType.value; lt == "map" || lt == "atomic" {
+			fail(ms.strategy, "+conflict:merge=union contradicts +listType=%s", lt)
 			return
 		}
 		out.Op = model.OpSet
 		return
-	}
-	if strategy == "atomic" {
-		b.atomic(out, t)
+	case model.Atomic:
+		switch {
+		case ms.listType.value == "set" || ms.listType.value == "map":
+			fail(ms.strategy, "+conflict:merge=atomic contradicts +listType=%s", ms.listType.value)
+		case ms.mapType.value == "granular":
+			fail(ms.strategy, "+conflict:merge=atomic contradicts +mapType=granular")
+		case ms.structType.value == "granular":
+			fail(ms.strategy, "+conflict:merge=atomic contradicts +structType=granular")
+		default:
+			b.atomic(out, t)
+		}
 		return
+	default:
+		panic(fmt.Sprintf("generator: strategy %s has no merge", strategy))
 	}
 
 	switch u := t.Underlying().(type) {
@@ -284,67 +381,91 @@ func (b *mergeBuilder) decide(out *model.MergeField, t types.Type, ms *fieldMark
 	case *types.Slice:
 		b.list(out, t, u, ms, fail)
 	case *types.Map:
-		switch {
-		case ms.mapType == "atomic":
+		switch mt := ms.mapType.value; {
+		case mt == "atomic":
 			b.atomic(out, t)
-		case ms.mapType != "" && ms.mapType != "granular":
-			fail("unknown +mapType=%s (atomic or granular)", ms.mapType)
+		case mt != "" && mt != "granular":
+			fail(ms.mapType, "unknown +mapType=%s (atomic or granular)", mt)
 		case isBasic(u.Elem()):
 			out.Op = model.OpMap
 		default:
 			out.Op = model.OpMapAtomic
 		}
-	default:
+	case *types.Array, *types.Interface:
+		// An array is one value to the API server; what an interface
+		// holds is known only at run time.
 		b.atomic(out, t)
+	case *types.Signature, *types.Chan:
+		// JSON has no form for them: they are not API data, and keep
+		// the server's object's, as fields tagged json:"-" do.
+		out.Op = model.OpCurrent
+	default:
+		panic(fmt.Sprintf("generator: no merge for %s (%T)", typeString(t), u))
 	}
 }
 
 // list decides a slice: atomic unless marked, as the API server treats
 // lists of custom resources; conditions merge by type.
-func (b *mergeBuilder) list(out *model.MergeField, t types.Type, u *types.Slice, ms *fieldMarkers, fail func(string, ...any)) {
-	listType := ms.listType
+func (b *mergeBuilder) list(out *model.MergeField, t types.Type, u *types.Slice, ms *fieldMarkers, fail func(marked, string, ...any)) {
+	listType := ms.listType.value
 	keys := ms.listKeys
+	keyMarker := "+listMapKey"
 	if listType == "" && strings.Contains(ms.patch, "merge") {
 		if ms.patchKey != "" {
-			listType, keys = "map", []string{ms.patchKey}
+			listType, keys, keyMarker = "map", []string{ms.patchKey}, "patchMergeKey"
 		} else {
 			listType = "set"
 		}
 	}
-	conditions := ms.strategy == "conditions" || (isMetaCondition(u.Elem()) && listType != "atomic" && listType != "set")
-	if ms.strategy == "conditions" && (listType == "atomic" || listType == "set") {
-		fail("+conflict:merge=conditions conflicts with +listType=%s", listType)
+	strategy, _ := model.ParseStrategy(ms.strategy.value)
+	if strategy == model.Conditions && (listType == "atomic" || listType == "set") {
+		fail(ms.strategy, "+conflict:merge=conditions contradicts +listType=%s", listType)
+		return
+	}
+	conditions := strategy == model.Conditions || (isMetaCondition(u.Elem()) && listType != "atomic" && listType != "set")
+	if len(ms.listKeys) > 0 && listType != "map" && !conditions {
+		fail(ms.keysAt, "+listMapKey needs +listType=map")
 		return
 	}
 	if conditions {
-		listType, keys = "map", []string{"type"}
-	}
-	if len(ms.listKeys) > 0 && listType != "map" {
-		fail("+listMapKey needs +listType=map")
-		return
+		if len(ms.listKeys) > 0 && (len(ms.listKeys) != 1 || ms.listKeys[0] != "type") {
+			what := "a list of metav1.Condition"
+			if !isMetaCondition(u.Elem()) {
+				what = "a list merged with +conflict:merge=conditions"
+			}
+			fail(ms.keysAt, "+listMapKey=%s contradicts the key of %s, which is always type", strings.Join(ms.listKeys, " +listMapKey="), what)
+			return
+		}
+		listType, keys, keyMarker = "map", []string{"type"}, "+listMapKey"
 	}
 	switch listType {
 	case "", "atomic":
 		b.atomic(out, t)
 	case "set":
 		if !types.Comparable(u.Elem()) {
-			fail("+listType=set needs comparable elements, not %s", typeString(u.Elem()))
+			fail(ms.or(ms.listType), "+listType=set needs comparable elements, not %s", typeString(u.Elem()))
 			return
 		}
 		out.Op = model.OpSet
 	case "map":
 		named, ok := u.Elem().(*types.Named)
 		if _, isStruct := u.Elem().Underlying().(*types.Struct); !ok || !isStruct || named.TypeArgs().Len() > 0 {
-			fail("+listType=map needs elements that are named structs, not %s", typeString(u.Elem()))
+			fail(ms.or(ms.listType), "+listType=map needs elements that are named structs, not %s", typeString(u.Elem()))
 			return
 		}
 		if len(keys) == 0 {
-			fail("+listType=map needs +listMapKey")
+			fail(ms.or(ms.listType), "+listType=map needs +listMapKey")
 			return
 		}
-		key, msg := b.keyFor(named, keys)
+		if holdsLock(named) {
+			// Its elements must not be copied, and a list map copies
+			// them: the list is one value, deep copied.
+			b.atomic(out, t)
+			return
+		}
+		key, msg := b.keyFor(named, keys, keyMarker)
 		if msg != "" {
-			fail("%s", msg)
+			fail(ms.or(ms.keysAt), "%s", msg)
 			return
 		}
 		out.Op, out.Key = model.OpListMap, key
@@ -352,10 +473,10 @@ func (b *mergeBuilder) list(out *model.MergeField, t types.Type, u *types.Slice,
 			out.Struct = b.structFor(named)
 		}
 		if conditions && (out.Struct == nil || !out.Struct.Condition) {
-			fail("+conflict:merge=conditions needs a condition type (Type, Status and LastTransitionTime fields)")
+			fail(ms.or(ms.strategy), "+conflict:merge=conditions needs a condition type (Type, Status and LastTransitionTime fields)")
 		}
 	default:
-		fail("unknown +listType=%s (atomic, set or map)", listType)
+		fail(ms.listType, "unknown +listType=%s (atomic, set or map)", listType)
 	}
 }
 
@@ -405,7 +526,7 @@ func (b *mergeBuilder) mergeable(t types.Type, ms *fieldMarkers) (*types.Named, 
 			return nil, false
 		}
 	}
-	if ms.structType == "atomic" {
+	if ms.structType.value == "atomic" {
 		return nil, false
 	}
 	if info := b.typeInfo(named.Obj()); info != nil {
@@ -424,13 +545,15 @@ func (b *mergeBuilder) mergeable(t types.Type, ms *fieldMarkers) (*types.Named, 
 
 // keyFor returns the key function of a list map of named, by the JSON
 // names of its key fields.
-func (b *mergeBuilder) keyFor(named *types.Named, keys []string) (*model.MergeKey, string) {
+// marker is how the keys were given ("+listMapKey" or "patchMergeKey"),
+// for messages.
+func (b *mergeBuilder) keyFor(named *types.Named, keys []string, marker string) (*model.MergeKey, string) {
 	var fields []model.KeyField
 	var goNames []string
 	for _, k := range keys {
 		f := b.fieldByJSONName(named, k)
 		if f == nil {
-			return nil, "list map key " + k + " names no field of " + named.Obj().Name()
+			return nil, marker + "=" + k + " names no field of " + typeString(named)
 		}
 		basic, ok := f.Type().Underlying().(*types.Basic)
 		kind := ""
@@ -446,7 +569,7 @@ func (b *mergeBuilder) keyFor(named *types.Named, keys []string) (*model.MergeKe
 			kind = "bool"
 		}
 		if kind == "" {
-			return nil, "list map key " + k + " of " + named.Obj().Name() + " must be a string, integer or boolean field, not " + typeString(f.Type())
+			return nil, marker + "=" + k + " must name a string, integer or boolean field of " + typeString(named) + ", not " + typeString(f.Type())
 		}
 		// Promoted fields of inline embedded structs are selected by
 		// their own name.
@@ -580,25 +703,4 @@ func isConditionStruct(st *types.Struct) bool {
 
 func typeString(t types.Type) string {
 	return types.TypeString(t, func(p *types.Package) string { return p.Name() })
-}
-
-// packageByPath finds a loaded package among the roots and their imports.
-func (l *loaded) packageByPath(path string) *loader.Package {
-	if l.byPath == nil {
-		l.byPath = map[string]*loader.Package{}
-		var visit func(p *loader.Package)
-		visit = func(p *loader.Package) {
-			if _, seen := l.byPath[p.PkgPath]; seen {
-				return
-			}
-			l.byPath[p.PkgPath] = p
-			for _, imp := range p.Imports() {
-				visit(imp)
-			}
-		}
-		for _, r := range l.roots {
-			visit(r)
-		}
-	}
-	return l.byPath[path]
 }

@@ -13,25 +13,35 @@ import (
 // outputLayout decides where each package's file goes.
 type outputLayout struct {
 	// dir, when set, is the root of separate output packages, one per API
-	// package, at dir/<group>/<version>; when empty, each file goes next to
-	// the types, into the API package.
+	// package, at dir/<group's first DNS label>/<version>; when empty,
+	// each file goes next to the types, into the API package.
 	dir string
 	// file is the generated file's name.
 	file string
 }
 
-func (o outputLayout) outputFor(root *loader.Package) model.Output {
+func (o outputLayout) outputFor(root *loader.Package, group string) model.Output {
 	if o.dir == "" {
 		return model.Output{Dir: packageDir(root), File: o.file, PackageName: root.Name, SamePackage: true}
 	}
-	// The last two elements of the import path, as client-gen lays out
-	// typed clients: .../api/infra/v1alpha1 -> <dir>/infra/v1alpha1.
-	elems := strings.Split(root.PkgPath, "/")
+	return model.Output{Dir: filepath.Join(o.dir, groupDir(root.PkgPath, group)), File: o.file, PackageName: packageName(path.Base(root.PkgPath))}
+}
+
+// groupDir is where a package's output goes below --output-dir, as
+// client-gen lays out typed clients: <group's first DNS label>/<version>,
+// the version being the import path's last element
+// (infra.homelab-autoscaler.dev, .../api/v1alpha1 -> infra/v1alpha1). A
+// package without a group (the core group, or none declared) falls back
+// to the import path's last two elements (k8s.io/api/core/v1 -> core/v1).
+func groupDir(pkgPath, group string) string {
+	if label, _, _ := strings.Cut(group, "."); label != "" {
+		return path.Join(label, path.Base(pkgPath))
+	}
+	elems := strings.Split(pkgPath, "/")
 	if len(elems) > 2 {
 		elems = elems[len(elems)-2:]
 	}
-	name := packageName(path.Base(root.PkgPath))
-	return model.Output{Dir: filepath.Join(append([]string{o.dir}, elems...)...), File: o.file, PackageName: name}
+	return path.Join(elems...)
 }
 
 func packageDir(root *loader.Package) string {

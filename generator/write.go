@@ -9,14 +9,30 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/conflict-gen/conflict-gen/templates"
 )
 
 // write writes every file atomically: to a temporary file in the same
 // directory, then renamed over the old one, so that a reader (or an
 // interrupted run) never sees half a file. Files whose content is already
-// right are not touched.
+// right are not touched. A file of ours left over where a package now
+// generates nothing is removed.
 func write(files []File, log io.Writer) error {
 	for _, f := range files {
+		if f.Content == nil {
+			leftover, err := isLeftover(f)
+			if err != nil {
+				return err
+			}
+			if leftover {
+				if err := os.Remove(f.Path); err != nil {
+					return err
+				}
+				fmt.Fprintf(log, "removed %s\n", relative(f.Path))
+			}
+			continue
+		}
 		old, err := os.ReadFile(f.Path)
 		if err == nil && bytes.Equal(old, f.Content) {
 			continue
@@ -53,6 +69,23 @@ func writeAtomic(path string, content []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
+// isLeftover reports whether the file of a package that generates nothing
+// exists and is conflict-gen's, for that package: a file conflict-gen did
+// not write, or wrote for another package, is never removed.
+func isLeftover(f File) (bool, error) {
+	if f.Path == "" {
+		return false, nil
+	}
+	content, err := os.ReadFile(f.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return templates.Owns(content, f.Package), nil
+}
+
 // StaleError lists the generated files that differ from what the generator
 // would write now.
 type StaleError struct {
@@ -60,6 +93,9 @@ type StaleError struct {
 	Stale []string
 	// Missing are files that do not exist.
 	Missing []string
+	// Leftover are files of packages that now generate nothing (they
+	// have no kinds or opt out); generating removes them.
+	Leftover []string
 }
 
 // Error lists the files, one per line.
@@ -71,12 +107,25 @@ func (e *StaleError) Error() string {
 	for _, f := range e.Missing {
 		lines = append(lines, "missing: "+relative(f))
 	}
+	for _, f := range e.Leftover {
+		lines = append(lines, "left over (the package generates nothing; generating removes it): "+relative(f))
+	}
 	return "generated files are out of date (run conflict-gen):\n" + strings.Join(lines, "\n")
 }
 
 func verify(files []File) error {
 	var stale StaleError
 	for _, f := range files {
+		if f.Content == nil {
+			leftover, err := isLeftover(f)
+			if err != nil {
+				return err
+			}
+			if leftover {
+				stale.Leftover = append(stale.Leftover, f.Path)
+			}
+			continue
+		}
 		old, err := os.ReadFile(f.Path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
@@ -87,7 +136,7 @@ func verify(files []File) error {
 			stale.Stale = append(stale.Stale, f.Path)
 		}
 	}
-	if len(stale.Stale)+len(stale.Missing) > 0 {
+	if len(stale.Stale)+len(stale.Missing)+len(stale.Leftover) > 0 {
 		return &stale
 	}
 	return nil

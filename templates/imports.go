@@ -19,6 +19,8 @@ const (
 	metaPath           = "k8s.io/apimachinery/pkg/api/meta"
 	metav1Path         = "k8s.io/apimachinery/pkg/apis/meta/v1"
 	schemaPath         = "k8s.io/apimachinery/pkg/runtime/schema"
+	equalityPath       = "k8s.io/apimachinery/pkg/api/equality"
+	timePath           = "time"
 )
 
 var packageNames = map[string]string{
@@ -29,6 +31,8 @@ var packageNames = map[string]string{
 	metaPath:           "meta",
 	metav1Path:         "v1",
 	schemaPath:         "schema",
+	equalityPath:       "equality",
+	timePath:           "time",
 	"strconv":          "strconv",
 }
 

@@ -1,13 +1,12 @@
 package templates
 
 import (
+	"fmt"
+
 	"github.com/dave/jennifer/jen"
 
 	"github.com/conflict-gen/conflict-gen/generator/model"
 )
-
-// strategyConsts maps +conflict:merge leaf strategies to the runtime's.
-var strategyConsts = map[string]string{"ours": "Ours", "theirs": "Theirs", "strict": "Strict", "max": "Max", "min": "Min"}
 
 // copyFuncs maps each copy to the runtime's copy function.
 var copyFuncs = map[model.Copy]string{
@@ -23,7 +22,7 @@ var copyFuncs = map[model.Copy]string{
 func (g *gen) mergeHelpers() jen.Code {
 	k := g.kind
 	out := jen.Null()
-	out.Commentf("%s merges three versions of a %s, as git merges files: base is what", k.MergeFunc(), k.Name).Line().
+	out.Commentf("%s merges three versions of %s, as git merges files: base is what", k.MergeFunc(), article(k.Name)).Line().
 		Comment("the caller read, current what the server has now, desired what the caller").Line().
 		Comment("wants. A field changed on one side only takes that side's value; a field").Line().
 		Comment("changed on both sides is decided by its +conflict:merge strategy (desired").Line().
@@ -32,6 +31,13 @@ func (g *gen) mergeHelpers() jen.Code {
 		Comment("memory with the inputs, which are not modified. Fields under the strict").Line().
 		Comment("strategy that both sides changed are reported in a *conflict.MergeError.").Line()
 	result := jen.Op("&").Id("out")
+	args := []jen.Code{jen.Id("m"), jen.Lit(""), g.imports.qual(conflictPath, "Ours"), jen.Id("base"), jen.Id("current"), jen.Id("desired")}
+	merge := jen.Id("out").Op(":=").Id(k.Merge.Func).Call(args...)
+	if k.Merge.InPlace {
+		// The kind holds a lock: it is filled in place, never copied.
+		result = jen.Id("out")
+		merge = jen.Id("out").Op(":=").New(g.api(k.Name)).Line().Id(k.Merge.Func).Call(append(args, jen.Id("out"))...)
+	}
 	if k.Merge.Shares {
 		// Some field's type has no copy the merge can make as it goes.
 		result = jen.Id("out").Dot("DeepCopy").Call()
@@ -40,8 +46,7 @@ func (g *gen) mergeHelpers() jen.Code {
 		jen.List(jen.Id("base"), jen.Id("current"), jen.Id("desired")).Add(g.ptrKind()),
 	).Params(g.ptrKind(), jen.Error()).Block(
 		jen.Id("m").Op(":=").Op("&").Add(g.imports.qual(conflictPath, "Merger")).Values(),
-		jen.Id("out").Op(":=").Id(k.Merge.Func).Call(jen.Id("m"), jen.Lit(""), g.imports.qual(conflictPath, "Ours"),
-			jen.Id("base"), jen.Id("current"), jen.Id("desired")),
+		merge,
 		jen.If(jen.Err().Op(":=").Id("m").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
 		jen.Return(result, jen.Nil()),
 	).Line()
@@ -86,7 +91,7 @@ func (g *gen) mergeStruct(s *model.MergeStruct) jen.Code {
 		jen.Defer().Id("m").Dot("Under").Call(jen.Id("m").Dot("Mark").Call(), jen.Id("name")),
 	}
 	for _, f := range s.Fields {
-		body = append(body, jen.Id("out").Dot(f.GoName).Op("=").Add(g.mergeField(f)))
+		body = append(body, g.mergeFieldStmt(f))
 	}
 	if s.Condition {
 		// meta.SetStatusCondition moves LastTransitionTime only when the
@@ -97,27 +102,60 @@ func (g *gen) mergeStruct(s *model.MergeStruct) jen.Code {
 			jen.Id("out").Dot("LastTransitionTime").Op("=").Id("desired").Dot("LastTransitionTime"),
 		))
 	}
-	body = append(body, jen.Return(jen.Id("out")))
-
-	out := jen.Null()
-	out.Commentf("%s merges %s field by field.", s.Func, s.Type.Name).Line()
-	out.Func().Id(s.Func).Params(
+	params := []jen.Code{
 		jen.Id("m").Op("*").Add(g.imports.qual(conflictPath, "Merger")),
 		jen.Id("name").String(),
 		jen.Id("s").Add(g.imports.qual(conflictPath, "Strategy")),
 		jen.List(jen.Id("base"), jen.Id("current"), jen.Id("desired")).Op("*").Add(typ),
-	).Params(jen.Id("out").Add(typ.Clone())).Block(body...).Line()
+	}
+	out := jen.Null()
+	if s.InPlace {
+		out.Commentf("%s merges %s field by field into out. %s holds a lock,", s.Func, s.Type.Name, s.Type.Name).Line().
+			Comment("so it is filled in place, never copied.").Line()
+		params[len(params)-1] = jen.List(jen.Id("base"), jen.Id("current"), jen.Id("desired"), jen.Id("out")).Op("*").Add(typ)
+		out.Func().Id(s.Func).Params(params...).Block(body...).Line()
+		return out
+	}
+	body = append(body, jen.Return(jen.Id("out")))
+	out.Commentf("%s merges %s field by field.", s.Func, s.Type.Name).Line()
+	out.Func().Id(s.Func).Params(params...).Params(jen.Id("out").Add(typ.Clone())).Block(body...).Line()
 	return out
+}
+
+// mergeFieldStmt renders the statement that merges one field into out:
+// an assignment, or, for a value that must not be copied, a call that
+// fills it through pointers.
+func (g *gen) mergeFieldStmt(f *model.MergeField) jen.Code {
+	if !f.InPlace {
+		return jen.Id("out").Dot(f.GoName).Op("=").Add(g.mergeField(f))
+	}
+	sel := func(side string) *jen.Statement { return jen.Op("&").Id(side).Dot(f.GoName) }
+	four := []jen.Code{sel("base"), sel("current"), sel("desired"), sel("out")}
+	head := []jen.Code{jen.Id("m"), jen.Lit(f.Path), g.strategy(f)}
+	switch f.Op {
+	case model.OpStruct:
+		return jen.Id(f.Struct.Func).Call(append(head, four...)...)
+	case model.OpAtomic:
+		return g.imports.qual(conflictPath, "AtomicInto").Call(append(head, four...)...)
+	case model.OpCurrent:
+		return jen.Id("current").Dot(f.GoName).Dot("DeepCopyInto").Call(sel("out"))
+	}
+	panic(fmt.Sprintf("templates: field %s holds a lock and merges with op %d, which cannot merge in place", f.GoName, f.Op))
+}
+
+// strategy is the field's own strategy, or the enclosing one (s).
+func (g *gen) strategy(f *model.MergeField) *jen.Statement {
+	if f.Strategy == model.NoStrategy {
+		return jen.Id("s")
+	}
+	return g.imports.qual(conflictPath, f.Strategy.Runtime())
 }
 
 // mergeField renders the expression that merges one field.
 func (g *gen) mergeField(f *model.MergeField) jen.Code {
 	sel := func(side string) *jen.Statement { return jen.Id(side).Dot(f.GoName) }
 	three := []jen.Code{sel("base"), sel("current"), sel("desired")}
-	strategy := jen.Id("s")
-	if c, ok := strategyConsts[f.Strategy]; ok {
-		strategy = g.imports.qual(conflictPath, c)
-	}
+	strategy := g.strategy(f)
 	call := func(fn string, args ...jen.Code) jen.Code {
 		head := []jen.Code{jen.Id("m"), jen.Lit(f.Path), strategy}
 		return g.imports.qual(conflictPath, fn).Call(append(append(head, three...), args...)...)
@@ -149,11 +187,16 @@ func (g *gen) mergeField(f *model.MergeField) jen.Code {
 		return jen.Id(f.Struct.Func).Call(jen.Id("m"), jen.Lit(f.Path), strategy,
 			jen.Op("&").Add(sel("base")), jen.Op("&").Add(sel("current")), jen.Op("&").Add(sel("desired")))
 	case model.OpStructPtr:
+		if f.Struct.InPlace {
+			return call("MergePtrInto", jen.Id(f.Struct.Func))
+		}
 		return call("MergePtr", jen.Id(f.Struct.Func))
 	case model.OpMap:
 		return call("MergeMap")
 	case model.OpMapAtomic:
 		return call("MergeMapAtomic", g.copyFunc(f.Copy))
+	case model.OpAtomic:
+		return call("Atomic", g.copyFunc(f.Copy))
 	case model.OpSet:
 		return g.imports.qual(conflictPath, "MergeSet").Call(append([]jen.Code{jen.Id("m"), jen.Lit(f.Path)}, three...)...)
 	case model.OpListMap:
@@ -168,22 +211,31 @@ func (g *gen) mergeField(f *model.MergeField) jen.Code {
 			elem = g.imports.qual(conflictPath, atomic).Index(g.imports.qual(f.Key.Elem.Path, f.Key.Elem.Name))
 		}
 		return call("MergeListMap", jen.Lit(f.Key.Name), jen.Id(f.Key.Func), elem)
-	default:
-		return call("Atomic", g.copyFunc(f.Copy))
 	}
+	panic(fmt.Sprintf("templates: field %s has no merge op %d", f.GoName, f.Op))
 }
 
 // copyFunc names the runtime function that makes copy; Go infers its type
 // arguments from the call it is passed to.
 func (g *gen) copyFunc(c model.Copy) *jen.Statement {
-	return g.imports.qual(conflictPath, copyFuncs[c])
+	name, ok := copyFuncs[c]
+	if !ok {
+		panic(fmt.Sprintf("templates: no copy function for copy %d", c))
+	}
+	return g.imports.qual(conflictPath, name)
 }
 
-// mergeKey renders the key function of a list map's elements.
+// mergeKey renders the key function of a list map's elements. A key of
+// several fields renders as name=value pairs with string values quoted,
+// so that two different keys never render alike, whatever their values
+// hold.
 func (g *gen) mergeKey(k *model.MergeKey) jen.Code {
 	var expr *jen.Statement
 	for i, f := range k.Fields {
 		v := g.keyString(f)
+		if len(k.Fields) > 1 && f.Kind == "string" {
+			v = g.imports.qual("strconv", "Quote").Call(v)
+		}
 		if len(k.Fields) > 1 {
 			prefix := f.JSONName + "="
 			if i > 0 {

@@ -8,14 +8,23 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/conflict-gen/conflict-gen/generator/model"
 )
 
-func TestHelpDocumentsEveryFlag(t *testing.T) {
+func TestHelpDocumentsEveryFlagHelperAndStrategy(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run([]string{"--help"}, &stdout, &stderr)
 	assert.Equal(t, 0, code)
 	for _, flag := range []string{"-output-dir", "-output-file", "-go-header-file", "-verify", "+conflict:merge", "+conflict:generate", "+conflict:observedGeneration"} {
 		assert.Contains(t, stderr.String(), flag)
+	}
+	for _, h := range []string{"UpdateXWithRetry", "UpdateXStatusWithRetry", "CreateOrUpdateXWithRetry", "XNeedsReconcile",
+		"SetXObservedGeneration", "SetXCondition", "MergeX", "UpdateXFrom", "UpdateXStatusFrom"} {
+		assert.Contains(t, stderr.String(), "\n  "+h, "every generated helper")
+	}
+	for _, s := range model.Strategies() {
+		assert.Contains(t, stderr.String(), "\n      "+s.Marker()+" ", "every strategy")
 	}
 }
 

@@ -90,6 +90,11 @@ type MergeStruct struct {
 	// inputs (a CopyShallow copy), here or in a struct this one merges
 	// through; MergeX then deep copies its result.
 	Shares bool
+	// InPlace is set when the struct must not be copied by value: it holds
+	// a lock, as go vet's copylocks check sees it (a sync.Mutex, a
+	// protobuf message's state), directly or in a field. Its merge function
+	// fills *out instead of returning the merged value.
+	InPlace bool
 }
 
 // MergeField is how one field of a struct is merged.
@@ -103,7 +108,7 @@ type MergeField struct {
 	Op MergeOp
 	// Strategy is the field's +conflict:merge strategy (ours, theirs,
 	// strict, max, min), or empty to inherit the enclosing one.
-	Strategy string
+	Strategy Strategy
 	// Struct is the generated merge of the struct type for OpStruct,
 	// OpStructPtr, and of the element type for OpListMap; nil for a list
 	// map of atomic elements, which merge whole (conflict.AtomicElement).
@@ -113,6 +118,11 @@ type MergeField struct {
 	Compare string
 	// Key identifies the elements of an OpListMap list.
 	Key *MergeKey
+	// InPlace is set when the field's value must not be copied (it holds a
+	// lock): it is merged into the output struct's field through pointers,
+	// by its struct's InPlace function (OpStruct), or whole with its
+	// DeepCopyInto method (OpAtomic, OpCurrent).
+	InPlace bool
 	// Copy copies what OpCurrent, OpCompared, OpComparedPtr (what the
 	// pointer points to), OpAtomic and OpMapAtomic (the map's values) take
 	// whole, and the elements of an atomic OpListMap; the other operations
@@ -128,7 +138,9 @@ type MergeKey struct {
 	Elem TypeRef
 	// Name is the key field's JSON name in conflict paths
 	// (conditions[type=Ready]); empty for a composite key, whose function
-	// renders name=value pairs itself.
+	// renders name=value pairs itself, with string values quoted
+	// (ports[name="http",port=80]) so that different keys never render
+	// alike.
 	Name string
 	// Fields are the key fields.
 	Fields []KeyField

@@ -54,11 +54,27 @@ type Kind struct {
 	// ObservedGeneration is the path from the kind to its int64
 	// observedGeneration field, or nil if it has none.
 	ObservedGeneration FieldPath
-	// Conditions is the path from the kind to its []metav1.Condition
-	// field, or nil if it has none.
+	// Conditions is the path from the kind to its list of conditions, or
+	// nil if it has none: a []metav1.Condition, or a list of a type of the
+	// same shape (Condition).
 	Conditions FieldPath
+	// Condition is the element type of Conditions when it is not
+	// metav1.Condition; nil for []metav1.Condition.
+	Condition *ConditionType
 	// Merge is the kind's three-way merge.
 	Merge *MergeStruct
+}
+
+// ConditionType is a condition type of another project with
+// metav1.Condition's shape: string-like Type, Status, Reason and Message
+// fields and a LastTransitionTime of type metav1.Time (cluster-api
+// v1beta1's, Crossplane's, apps/v1's DeploymentCondition).
+type ConditionType struct {
+	// Type is the condition type.
+	Type TypeRef
+	// ObservedGeneration is set when it has an int64 ObservedGeneration
+	// field, which SetXCondition stamps.
+	ObservedGeneration bool
 }
 
 // FieldPath is a path of struct fields from a kind, such as
@@ -152,4 +168,29 @@ func (k *Kind) Declared() []string {
 		names = append(names, k.SetConditionFunc())
 	}
 	return names
+}
+
+// Helper describes one helper generated per kind, for help texts.
+type Helper struct {
+	// Name is the helper's name for a kind X, e.g. UpdateXWithRetry.
+	Name string
+	// When says which kinds get it; empty for every kind.
+	When string
+	// Does says what it does.
+	Does string
+}
+
+// Helpers lists every helper generated for a kind X, in the order the
+// generated file declares them. Kind's name methods and Declared name
+// them for one kind.
+var Helpers = []Helper{
+	{"UpdateXWithRetry", "", "applies mutate to a fresh copy and updates, re-reading and retrying on 409 Conflict"},
+	{"UpdateXStatusWithRetry", "with a status subresource", "the same through /status"},
+	{"CreateOrUpdateXWithRetry", "", "creates with mutate applied if missing, else updates as UpdateXWithRetry"},
+	{"XNeedsReconcile", "with an observed generation", "reports whether the spec changed since status was last written"},
+	{"SetXObservedGeneration", "with an observed generation", "records metadata.generation as observed"},
+	{"SetXCondition", "with status.conditions of []metav1.Condition, or of a condition type of its shape", "sets a condition as meta.SetStatusCondition does, with observedGeneration stamped"},
+	{"MergeX", "", "three-way merge of base, current and desired, field by field as the markers say"},
+	{"UpdateXFrom", "", "writes modified; on a conflict merges (original, a fresh read, modified) with MergeX and writes the result"},
+	{"UpdateXStatusFrom", "with a status subresource", "the same through /status"},
 }

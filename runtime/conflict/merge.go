@@ -1,8 +1,11 @@
 package conflict
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -241,11 +244,11 @@ func CompareMicroTime(a, b metav1.MicroTime) int { return a.Time.Compare(b.Time)
 // CompareQuantity orders resource.Quantity by value (1Gi equals 1024Mi).
 func CompareQuantity(a, b resource.Quantity) int { return a.Cmp(b) }
 
-// Atomic merges a value as one leaf, comparing with
-// equality.Semantic.DeepEqual: a struct marked atomic, an atomic list or
-// map, a type with its own JSON form. copy copies the result.
+// Atomic merges a value as one leaf, comparing with equal: a struct
+// marked atomic, an atomic list or map, a type with its own JSON form.
+// copy copies the result.
 func Atomic[T any](m *Merger, name string, s Strategy, base, current, desired T, copy func(T) T) T {
-	eq := equality.Semantic.DeepEqual
+	eq := equal
 	if eq(desired, base) || eq(current, desired) {
 		return copy(current)
 	}
@@ -253,6 +256,17 @@ func Atomic[T any](m *Merger, name string, s Strategy, base, current, desired T,
 		return copy(desired)
 	}
 	return copy(resolve(m, name, s, base, current, desired))
+}
+
+// AtomicInto is Atomic for values that must not be copied by value (they
+// hold a lock, as a protobuf message does): it compares what base, current
+// and desired point to, and deep copies the value that wins into out with
+// its DeepCopyInto method.
+func AtomicInto[T any, P interface {
+	*T
+	DeepCopyInto(*T)
+}](m *Merger, name string, s Strategy, base, current, desired, out *T) {
+	P(Atomic(m, name, s, base, current, desired, CopyValue[*T])).DeepCopyInto(out)
 }
 
 // AtomicSlice merges an atomic list of basic values as one leaf. The
@@ -287,4 +301,28 @@ func derefAny(v any) any {
 		}
 	}
 	return v
+}
+
+// equal compares two values of the same type as the merge sees them:
+// equality.Semantic.DeepEqual, which compares times and quantities by
+// value. A value that holds unexported fields (a protobuf message's state,
+// a time.Time outside metav1.Time) is one DeepEqual cannot compare: it
+// panics. Such values are compared by their JSON form, which is what the
+// API server stores of them.
+func equal(a, b any) (eq bool) {
+	defer func() {
+		if recover() != nil {
+			eq = jsonEqual(a, b)
+		}
+	}()
+	return equality.Semantic.DeepEqual(a, b)
+}
+
+func jsonEqual(a, b any) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	if errA != nil || errB != nil {
+		return reflect.DeepEqual(a, b)
+	}
+	return bytes.Equal(ja, jb)
 }

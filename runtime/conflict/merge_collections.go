@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-
-	"k8s.io/apimachinery/pkg/api/equality"
 )
 
 // MergeFunc merges the three versions of a struct field by field. conflict-gen
@@ -46,7 +44,7 @@ func mergeWhole[E any](m *Merger, name string, s Strategy, base, current, desire
 	}
 	// One side removed it: if the other side left it as it was, the removal
 	// wins; otherwise removal and change conflict.
-	eq := equality.Semantic.DeepEqual
+	eq := equal
 	if current == nil && eq(desired, base) {
 		return nil
 	}
@@ -70,9 +68,9 @@ func MergeMap[K comparable, V comparable](m *Merger, name string, s Strategy, ba
 }
 
 // MergeMapAtomic merges a granular map key by key, each value as one leaf
-// compared with equality.Semantic.DeepEqual and copied with copy.
+// compared with equal and copied with copy.
 func MergeMapAtomic[K comparable, V any](m *Merger, name string, s Strategy, base, current, desired map[K]V, copy func(V) V) map[K]V {
-	eq := func(a, b V) bool { return equality.Semantic.DeepEqual(a, b) }
+	eq := func(a, b V) bool { return equal(a, b) }
 	switch {
 	case maps.EqualFunc(desired, base, eq) || maps.EqualFunc(current, desired, eq):
 		return copyMapWith(current, copy)
@@ -181,7 +179,8 @@ func MergeSet[E comparable](m *Merger, name string, base, current, desired []E) 
 //
 // keyName names the key field in conflict paths ("type" gives
 // conditions[type=Ready]); it is empty for composite keys, whose key
-// function renders "a=1,b=2" itself.
+// function renders a=1,b="x" itself (string values quoted, so that two
+// different keys never render alike).
 func MergeListMap[E any](m *Merger, name string, s Strategy, base, current, desired []E, keyName string, key func(*E) string, merge MergeFunc[E]) []E {
 	mark := m.Mark()
 	// Most merges keep the length of one side; append grows the rest.
@@ -249,7 +248,7 @@ func mergeKeyed[E any](m *Merger, keyName, k string, s Strategy, b, c, d *E, mer
 		if b == nil { // they added it
 			return copyStruct(m, c, merge), true
 		}
-		if equality.Semantic.DeepEqual(c, b) { // we removed it
+		if equal(c, b) { // we removed it
 			return v, false
 		}
 		return removedAndChanged(m, keyName, k, s, b, c, nil, merge)
@@ -257,7 +256,7 @@ func mergeKeyed[E any](m *Merger, keyName, k string, s Strategy, b, c, d *E, mer
 		if b == nil { // we added it
 			return copyStruct(m, d, merge), true
 		}
-		if equality.Semantic.DeepEqual(d, b) { // they removed it
+		if equal(d, b) { // they removed it
 			return v, false
 		}
 		return removedAndChanged(m, keyName, k, s, b, nil, d, merge)
@@ -366,4 +365,30 @@ func AtomicElement[E any, P interface {
 // DeepCopyInto method; elements are copied by assignment.
 func AtomicValueElement[E any](m *Merger, name string, s Strategy, base, current, desired *E) E {
 	return *Atomic(m, name, s, base, current, desired, CopyPtr[E])
+}
+
+// MergeIntoFunc is MergeFunc for struct types that must not be copied by
+// value (they hold a lock, as go vet's copylocks check sees it, such as a
+// protobuf message's state): it fills *out instead of returning the
+// merged value.
+type MergeIntoFunc[E any] func(m *Merger, name string, s Strategy, base, current, desired, out *E)
+
+// MergePtrInto is MergePtr for struct types that must not be copied by
+// value: merge fills the new struct the result points to.
+func MergePtrInto[E any](m *Merger, name string, s Strategy, base, current, desired *E, merge MergeIntoFunc[E]) *E {
+	out := new(E)
+	switch {
+	case current != nil && desired != nil && base != nil:
+		merge(m, name, s, base, current, desired, out)
+	case current != nil && desired != nil: // both added
+		merge(m, name, s, new(E), current, desired, out)
+	default:
+		taken := mergeWhole(m, name, s, base, current, desired)
+		if taken == nil {
+			return nil
+		}
+		// Merging a value with itself copies it field by field.
+		merge(m, "", Ours, taken, taken, taken, out)
+	}
+	return out
 }

@@ -98,3 +98,26 @@ func TestLeafRuleTable(t *testing.T) {
 		})
 	}
 }
+
+// message stands for a protobuf message: unexported state next to the
+// fields JSON sees.
+type message struct {
+	sizeCache int32
+	Keep      int32 `json:"keep"`
+}
+
+func TestAtomicComparesValuesWithUnexportedFieldsByTheirJSON(t *testing.T) {
+	base := &message{Keep: 1}
+	current := &message{Keep: 1, sizeCache: 8} // marshalled once: no change
+	desired := &message{Keep: 2}
+	m := &Merger{}
+	got := Atomic(m, "policy", Strict, base, current, desired, CopyPtr[message])
+	require.NoError(t, m.Err(), "current's unexported state is no change")
+	assert.Equal(t, int32(2), got.Keep)
+
+	current.Keep = 3
+	Atomic(m, "policy", Strict, base, current, desired, CopyPtr[message])
+	var merr *MergeError
+	require.ErrorAs(t, m.Err(), &merr)
+	assert.Equal(t, "policy", merr.Conflicts[0].Path)
+}

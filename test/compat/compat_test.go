@@ -20,6 +20,11 @@ var wild = []string{
 	"k8s.io/api/apps/v1",
 	"k8s.io/api/batch/v1",
 	"k8s.io/api/core/v1",
+	// Two APIs at .../api/v1, into one output directory.
+	"github.com/fluxcd/source-controller/api/v1",
+	"github.com/fluxcd/kustomize-controller/api/v1",
+	// Kinds whose spec and status are protobuf messages.
+	"istio.io/client-go/pkg/apis/networking/v1",
 }
 
 // TestWildAPIPackagesGenerateCompileAndVet generates helpers for wild
@@ -52,7 +57,7 @@ func TestWildAPIPackagesGenerateCompileAndVet(t *testing.T) {
 		require.NoError(t, err)
 		return string(data)
 	}
-	capi := read("core/v1beta2")
+	capi := read("cluster/v1beta2")
 	assert.Contains(t, capi, "func UpdateMachineDeploymentStatusWithRetry(")
 	assert.Contains(t, capi, "func SetClusterCondition(obj *corev1beta2.Cluster, c metav1.Condition)")
 	assert.Contains(t, capi, `schema.GroupKind{Group: "cluster.x-k8s.io", Kind: "Machine"}`)
@@ -67,6 +72,18 @@ func TestWildAPIPackagesGenerateCompileAndVet(t *testing.T) {
 	assert.Contains(t, core, "func UpdatePodStatusWithRetry(")
 	assert.NotContains(t, core, "ConfigMapStatusWithRetry")
 	assert.Contains(t, core, `corev1 "k8s.io/api/core/v1"`, "Kubernetes-style import names")
+
+	source := read("source/v1")
+	assert.Contains(t, source, "func UpdateGitRepositoryStatusWithRetry(")
+	assert.Contains(t, source, `schema.GroupKind{Group: "source.toolkit.fluxcd.io", Kind: "GitRepository"}`)
+	kustomize := read("kustomize/v1")
+	assert.Contains(t, kustomize, "func UpdateKustomizationStatusWithRetry(")
+	assert.Contains(t, kustomize, "func SetKustomizationCondition(")
+
+	istio := read("networking/v1")
+	assert.Contains(t, istio, "func MergeVirtualService(")
+	assert.Contains(t, istio, `conflict.AtomicInto(m, "spec", s, &base.Spec, &current.Spec, &desired.Spec, &out.Spec)`,
+		"a protobuf message merges whole, in place: go vet's copylocks check below")
 
 	cmd := exec.Command("go", "vet", "./gen/...")
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")

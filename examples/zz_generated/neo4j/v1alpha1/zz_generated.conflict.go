@@ -396,5 +396,5 @@ func conflictKeyServerConditionByType(e *neo4jv1alpha1.ServerCondition) string {
 
 // conflictKeyServerPortByNamePort identifies an element of a list of ServerPort.
 func conflictKeyServerPortByNamePort(e *neo4jv1alpha1.ServerPort) string {
-	return "name=" + string(e.Name) + ",port=" + strconv.FormatInt(int64(e.Port), 10)
+	return "name=" + strconv.Quote(string(e.Name)) + ",port=" + strconv.FormatInt(int64(e.Port), 10)
 }

@@ -1,0 +1,3 @@
+// Package optedout opts out as a package, and no type opts back in.
+// +conflict:generate=false
+package optedout
