@@ -67,7 +67,7 @@ func combinable(c client.Client, r client.Reader) bool {
 func join[O any, T Object[O]](cl *call[O, T]) *combiner[O, T] {
 	key := combineKey{client: cl.client, reader: cl.reader, kind: cl.kind.GroupKind, key: cl.key,
 		op: cl.operation, owner: cl.fieldOwner, backoff: cl.backoff}
-	p := &peer[O, T]{inbox: make(chan message[O, T], 2)}
+	p := &peer[O, T]{inbox: make(chan peerMessage[O, T], 2)}
 	if cl.obj.GetResourceVersion() != "" {
 		// A copy: the caller may leave, and then change its object, while
 		// the writer still starts from it.

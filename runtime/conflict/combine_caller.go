@@ -37,16 +37,16 @@ type peer[O any, T Object[O]] struct {
 	state peerState
 	// inbox carries the writer's messages; at most two are ever pending
 	// (a mutate request the caller has not taken, and "run alone").
-	inbox chan message[O, T]
+	inbox chan peerMessage[O, T]
 	// step is closed when the mutate the writer asked for has ended.
 	step chan struct{}
 	// result is the caller's mutated copy.
 	result T
 }
 
-// message is what the writer tells a caller: run your mutate on base; run
+// peerMessage is what the writer tells a caller: run your mutate on base; run
 // alone; or the outcome (answered, with err and the object, or a panic).
-type message[O any, T Object[O]] struct {
+type peerMessage[O any, T Object[O]] struct {
 	base     T
 	alone    bool
 	answered bool

@@ -47,7 +47,7 @@ func (cb *combiner[O, T]) round(e engine[O, T], batch []*call[O, T]) {
 			taken := cb.taken
 			cb.mu.Unlock()
 			for _, cl := range taken {
-				cb.send(cl, message[O, T]{panicked: p}, nil)
+				cb.send(cl, peerMessage[O, T]{panicked: p}, nil)
 			}
 		}
 	}()
@@ -72,7 +72,7 @@ func (cb *combiner[O, T]) applyFor(cl *call[O, T], base T) (next T, ok, shared b
 	}
 	p.state, p.step = mutating, step
 	cb.mu.Unlock()
-	p.inbox <- message[O, T]{base: base}
+	p.inbox <- peerMessage[O, T]{base: base}
 
 	timer := time.NewTimer(slowMutate)
 	select {
@@ -88,7 +88,7 @@ func (cb *combiner[O, T]) applyFor(cl *call[O, T], base T) (next T, ok, shared b
 		return next, true, false
 	case mutating:
 		p.state = alone
-		p.inbox <- message[O, T]{alone: true}
+		p.inbox <- peerMessage[O, T]{alone: true}
 		return nil, false, true
 	}
 	return nil, false, false
@@ -131,14 +131,14 @@ func (cb *combiner[O, T]) unclaim(calls []*call[O, T]) {
 // answer gives cl its outcome, unless its caller already has one (it
 // left, or it runs alone).
 func (cb *combiner[O, T]) answer(cl *call[O, T], err error, obj T) {
-	var m message[O, T]
+	var m peerMessage[O, T]
 	m.answered, m.err = true, err
 	cb.send(cl, m, obj)
 }
 
 // send ends cl with m, with a copy of obj (the caller's to keep) when
 // given.
-func (cb *combiner[O, T]) send(cl *call[O, T], m message[O, T], obj T) {
+func (cb *combiner[O, T]) send(cl *call[O, T], m peerMessage[O, T], obj T) {
 	cb.mu.Lock()
 	p := cl.peer
 	if p.state == answered || p.state == alone {
