@@ -20,6 +20,7 @@ var wild = []string{
 	"k8s.io/api/apps/v1",
 	"k8s.io/api/batch/v1",
 	"k8s.io/api/core/v1",
+	"sigs.k8s.io/gateway-api/apis/v1",
 	// Two APIs at .../api/v1, into one output directory.
 	"github.com/fluxcd/source-controller/api/v1",
 	"github.com/fluxcd/kustomize-controller/api/v1",

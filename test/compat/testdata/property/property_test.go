@@ -23,6 +23,7 @@ import (
 
 	appsgen "example.com/scratch/gen/apps/v1"
 	clustergen "example.com/scratch/gen/cluster/v1beta2"
+	gatewaygen "example.com/scratch/gen/gateway/v1"
 )
 
 var (
@@ -36,6 +37,8 @@ func TestDaemonSet(t *testing.T)         { check(t, appsgen.MergeDaemonSet) }
 func TestCluster(t *testing.T)           { check(t, clustergen.MergeCluster) }
 func TestMachineDeployment(t *testing.T) { check(t, clustergen.MergeMachineDeployment) }
 func TestMachine(t *testing.T)           { check(t, clustergen.MergeMachine) }
+func TestHTTPRoute(t *testing.T)         { check(t, gatewaygen.MergeHTTPRoute) }
+func TestGateway(t *testing.T)           { check(t, gatewaygen.MergeGateway) }
 
 // filler makes random objects whose values are ones the API server could
 // store: times in seconds, quantities and raw JSON that parse, and
