@@ -16,8 +16,8 @@ import (
 	_ "github.com/fluxcd/source-controller/api/v1"
 	_ "istio.io/client-go/pkg/apis/networking/v1"
 	_ "k8s.io/api/apps/v1"
-	_ "sigs.k8s.io/gateway-api/apis/v1"
 	_ "k8s.io/api/batch/v1"
 	_ "k8s.io/api/core/v1"
 	_ "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	_ "sigs.k8s.io/gateway-api/apis/v1"
 )
