@@ -20,6 +20,7 @@ var wild = []string{
 	"k8s.io/api/apps/v1",
 	"k8s.io/api/batch/v1",
 	"k8s.io/api/core/v1",
+	"sigs.k8s.io/gateway-api/apis/v1",
 	// Two APIs at .../api/v1, into one output directory.
 	"github.com/fluxcd/source-controller/api/v1",
 	"github.com/fluxcd/kustomize-controller/api/v1",
@@ -88,5 +89,31 @@ func TestWildAPIPackagesGenerateCompileAndVet(t *testing.T) {
 	cmd := exec.Command("go", "vet", "./gen/...")
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
 	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+
+	// Property tests of the generated merges on random objects of real
+	// kinds, with a fixed seed; PROPERTY_SEED and PROPERTY_RUNS run them
+	// on other or more objects.
+	src, err := os.ReadDir(filepath.Join(here, "testdata", "property"))
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(filepath.Join(scratch, "property"), 0o755))
+	for _, e := range src {
+		data, err := os.ReadFile(filepath.Join(here, "testdata", "property", e.Name()))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(scratch, "property", e.Name()), data, 0o644))
+	}
+	args := []string{"test", "-count=1", "./property/"}
+	if s := os.Getenv("PROPERTY_SEED"); s != "" {
+		args = append(args, "-args", "-seed="+s)
+	}
+	if r := os.Getenv("PROPERTY_RUNS"); r != "" {
+		if len(args) == 3 {
+			args = append(args, "-args")
+		}
+		args = append(args, "-runs="+r)
+	}
+	cmd = exec.Command("go", args...)
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
+	out, err = cmd.CombinedOutput()
 	require.NoError(t, err, string(out))
 }

@@ -2,10 +2,11 @@
 // others, with their own marker and Go habits: cluster-api's core API
 // (kubebuilder markers, v1beta2 conditions), k8s.io/api (client-gen
 // markers, no root markers, +groupName= for the core group, GroupName
-// constants), Flux's source and kustomize controllers (two APIs at
-// .../api/v1, generated into one output directory) and Istio's networking
-// API (kinds whose spec and status are protobuf messages, which must not
-// be copied).
+// constants), Gateway API, Flux's source and kustomize controllers (two
+// APIs at .../api/v1, generated into one output directory) and Istio's
+// networking API (kinds whose spec and status are protobuf messages, which
+// must not be copied). The generated merges of some of these kinds are
+// property-tested on random objects (testdata/property).
 package compat
 
 import (
@@ -18,4 +19,5 @@ import (
 	_ "k8s.io/api/batch/v1"
 	_ "k8s.io/api/core/v1"
 	_ "sigs.k8s.io/cluster-api/api/core/v1beta2"
+	_ "sigs.k8s.io/gateway-api/apis/v1"
 )
