@@ -3,9 +3,11 @@ package conflict
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/go-logr/logr"
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -118,7 +120,14 @@ func (cl *call[O, T]) read(ctx context.Context) (T, error) {
 // the copy must still name the same object at the same resourceVersion (a
 // mutate may not retarget a write), and may change only what the call's
 // write stores.
+//
+// With a request ID, a base that records it means the request was applied
+// before: the result is an unchanged copy and mutate does not run.
+// Otherwise the ID is recorded in the result when mutate changed it.
 func (cl *call[O, T]) applyTo(base T) (T, error) {
+	if cl.requestID != "" && requestLogged(base.GetAnnotations(), cl.requestID) {
+		return T(base.DeepCopy()), nil
+	}
 	working := T(base.DeepCopy())
 	if err := cl.mutate(working); err != nil {
 		return nil, err
@@ -133,7 +142,31 @@ func (cl *call[O, T]) applyTo(base T) (T, error) {
 		}
 		return nil, &SubresourceError{Kind: cl.kind.GroupKind, Key: cl.key, Operation: cl.operation, Fields: fields, Use: use}
 	}
+	if cl.requestID != "" && !equality.Semantic.DeepEqual(base, working) {
+		annotations := make(map[string]string, len(working.GetAnnotations())+1)
+		maps.Copy(annotations, working.GetAnnotations())
+		annotations[RequestLogAnnotation] = recordRequest(annotations[RequestLogAnnotation], cl.requestID, time.Now())
+		working.SetAnnotations(annotations)
+	}
 	return working, nil
+}
+
+// refused is why the call cannot start, or nil: its context has ended, or
+// its request ID is malformed or cannot be kept by its write.
+func (cl *call[O, T]) refused() error {
+	if err := cl.ctx.Err(); err != nil {
+		return cl.wrapped(err)
+	}
+	if !cl.hasRequestID {
+		return nil
+	}
+	if err := checkRequestID(cl.requestID); err != nil {
+		return cl.wrapped(err)
+	}
+	if cl.operation == OperationUpdateStatus {
+		return cl.wrapped(fmt.Errorf("%w: a write through the status subresource cannot record it (its metadata is not stored)", ErrInvalidRequestID))
+	}
+	return nil
 }
 
 // sameObject reports whether obj is the object the call is for: its UID

@@ -31,8 +31,8 @@ func CreateOrUpdate[O any, T Object[O]](ctx context.Context, c client.Client, ki
 }
 
 func (cl *call[O, T]) createOrUpdate() (controllerutil.OperationResult, error) {
-	if err := cl.ctx.Err(); err != nil {
-		return controllerutil.OperationResultNone, cl.wrapped(err)
+	if err := cl.refused(); err != nil {
+		return controllerutil.OperationResultNone, err
 	}
 	var base T
 	if cl.obj.GetResourceVersion() != "" {

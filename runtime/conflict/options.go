@@ -18,6 +18,10 @@ type options struct {
 	metrics    *Metrics
 	logger     *logr.Logger
 	combining  bool
+	// requestID is set by WithRequestID (hasRequestID: even to "", which
+	// is refused).
+	requestID    string
+	hasRequestID bool
 }
 
 func newOptions(opts []Option) options {

@@ -49,8 +49,8 @@ func UpdateStatus[O any, T Object[O]](ctx context.Context, c client.Client, kind
 // start runs cl combined, unless combining is off or its client cannot be
 // told apart from another.
 func start[O any, T Object[O]](cl *call[O, T]) error {
-	if err := cl.ctx.Err(); err != nil {
-		return cl.wrapped(err)
+	if err := cl.refused(); err != nil {
+		return err
 	}
 	if cl.combining && combinable(cl.client, cl.reader) {
 		return combine(cl)

@@ -68,8 +68,9 @@ func updateFrom[O any, T Object[O]](ctx context.Context, c client.Client, kind K
 		return cl.wrapped(ErrInvalidMutation)
 	case equality.Semantic.DeepEqual(original, modified):
 		return nil
-	case ctx.Err() != nil:
-		return cl.wrapped(ctx.Err())
+	}
+	if err := cl.refused(); err != nil {
+		return err
 	}
 	engine[O, T]{lead: cl}.run([]*call[O, T]{cl}, original, false, nil)
 	cl.done(cl.err)

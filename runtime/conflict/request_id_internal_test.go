@@ -1,0 +1,48 @@
+package conflict
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The log keeps at most RequestLogSize entries, none older than
+// RequestLogTTL, newest last; entries it cannot read are dropped.
+func TestRecordRequestBoundsTheLog(t *testing.T) {
+	now := time.Unix(1_000_000, 0)
+	var log string
+	for i := range RequestLogSize + 10 {
+		log = recordRequest(log, fmt.Sprintf("id-%d", i), now)
+	}
+	entries := strings.Fields(log)
+	if len(entries) != RequestLogSize {
+		t.Fatalf("%d entries, want %d", len(entries), RequestLogSize)
+	}
+	if !strings.HasPrefix(entries[0], "id-10@") || !strings.HasPrefix(entries[len(entries)-1], fmt.Sprintf("id-%d@", RequestLogSize+9)) {
+		t.Errorf("entries %s ... %s: want the newest %d", entries[0], entries[len(entries)-1], RequestLogSize)
+	}
+	if len(log) > RequestLogSize*(len("id-99@")+11) {
+		t.Errorf("log is %d bytes", len(log))
+	}
+
+	old := recordRequest("", "old", now.Add(-RequestLogTTL-time.Second))
+	log = recordRequest(old+" garbage bad@x", "new", now)
+	if log != fmt.Sprintf("new@%d", now.Unix()) {
+		t.Errorf("log = %q, want only the new entry (expired and unreadable dropped)", log)
+	}
+	if requestLogged(map[string]string{RequestLogAnnotation: old}, "old") != true {
+		t.Error("an entry not yet pruned still counts")
+	}
+}
+
+// A request retried after its entry expired is applied again: the log is
+// pruned when the next request is recorded.
+func TestExpiredRequestIsNoLongerLogged(t *testing.T) {
+	now := time.Unix(2_000_000, 0)
+	log := recordRequest("", "r", now.Add(-RequestLogTTL-time.Minute))
+	log = recordRequest(log, "other", now)
+	if requestLogged(map[string]string{RequestLogAnnotation: log}, "r") {
+		t.Errorf("log %q still holds the expired request", log)
+	}
+}
