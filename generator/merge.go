@@ -551,7 +551,7 @@ func (b *mergeBuilder) keyFor(named *types.Named, keys []string, marker string) 
 	var fields []model.KeyField
 	var goNames []string
 	for _, k := range keys {
-		f := b.fieldByJSONName(named, k)
+		f, selector := b.fieldByJSONName(named, k)
 		if f == nil {
 			return nil, marker + "=" + k + " names no field of " + typeString(named)
 		}
@@ -571,9 +571,10 @@ func (b *mergeBuilder) keyFor(named *types.Named, keys []string, marker string) 
 		if kind == "" {
 			return nil, marker + "=" + k + " must name a string, integer or boolean field of " + typeString(named) + ", not " + typeString(f.Type())
 		}
-		// Promoted fields of inline embedded structs are selected by
-		// their own name.
-		fields = append(fields, model.KeyField{GoName: f.Name(), JSONName: k, Kind: kind})
+		// A field promoted from an inline embedded struct is selected
+		// through it: a field of the element with the same Go name hides
+		// it from e.Name.
+		fields = append(fields, model.KeyField{GoName: f.Name(), JSONName: k, Kind: kind, Selector: selector})
 		goNames = append(goNames, f.Name())
 	}
 	id := named.Obj().Pkg().Path() + "." + named.Obj().Name() + "/" + strings.Join(keys, ",")
@@ -593,43 +594,57 @@ func (b *mergeBuilder) keyFor(named *types.Named, keys []string, marker string) 
 }
 
 // fieldByJSONName finds the exported field of a struct that JSON calls
-// name, looking into inline embedded structs as encoding/json does.
-func (b *mergeBuilder) fieldByJSONName(named *types.Named, name string) *types.Var {
+// name, looking into inline embedded structs as encoding/json does: a
+// field of the struct itself wins over one promoted from an embedded
+// struct. It returns the field and the Go selector path to it.
+func (b *mergeBuilder) fieldByJSONName(named *types.Named, name string) (*types.Var, []string) {
 	st, ok := named.Underlying().(*types.Struct)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	info := b.typeInfo(named.Obj())
+	var embedded []*types.Var
 	for i := 0; i < st.NumFields(); i++ {
 		f := st.Field(i)
 		if !f.Exported() {
 			continue
 		}
-		jsonName, opts := f.Name(), ""
+		jsonName := f.Name()
 		if info != nil && i < len(info.Fields) {
 			if tag, ok := info.Fields[i].Tag.Lookup("json"); ok {
-				n, o, _ := strings.Cut(tag, ",")
-				opts = o
+				n, opts, _ := strings.Cut(tag, ",")
+				if n == "-" && opts == "" {
+					continue
+				}
 				if n != "" {
 					jsonName = n
 				} else if f.Embedded() || strings.Contains(opts, "inline") {
 					jsonName = ""
 				}
+			} else if f.Embedded() {
+				jsonName = ""
 			}
+		} else if f.Embedded() {
+			jsonName = ""
 		}
 		if jsonName == "" && f.Embedded() {
-			if inner, ok := f.Type().(*types.Named); ok {
-				if found := b.fieldByJSONName(inner, name); found != nil {
-					return found
-				}
-			}
+			embedded = append(embedded, f)
 			continue
 		}
 		if jsonName == name {
-			return f
+			return f, []string{f.Name()}
 		}
 	}
-	return nil
+	for _, e := range embedded {
+		inner, ok := e.Type().(*types.Named)
+		if !ok {
+			continue
+		}
+		if found, path := b.fieldByJSONName(inner, name); found != nil {
+			return found, append([]string{e.Name()}, path...)
+		}
+	}
+	return nil, nil
 }
 
 // typePrefix tells apart types of other packages in function names:

@@ -258,7 +258,13 @@ func (g *gen) mergeKey(k *model.MergeKey) jen.Code {
 }
 
 func (g *gen) keyString(f model.KeyField) *jen.Statement {
-	v := jen.Id("e").Dot(f.GoName)
+	v := jen.Id("e")
+	for _, name := range f.Selector {
+		v = v.Dot(name)
+	}
+	if len(f.Selector) == 0 {
+		v = v.Dot(f.GoName)
+	}
 	switch f.Kind {
 	case "int":
 		return g.imports.qual("strconv", "FormatInt").Call(jen.Int64().Call(v), jen.Lit(10))

@@ -150,6 +150,11 @@ type MergeKey struct {
 type KeyField struct {
 	// GoName and JSONName name the field.
 	GoName, JSONName string
+	// Selector is the path of Go field names from the element to the
+	// field: [Base Name] for a key promoted from an inline embedded
+	// struct, which a field of the element with the same Go name may
+	// hide from e.Name.
+	Selector []string
 	// Kind is how the key renders as a string: "string", "int", "uint" or
 	// "bool".
 	Kind string

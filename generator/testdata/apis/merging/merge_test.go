@@ -63,3 +63,20 @@ func TestListMapKeysOfSeveralFieldsAreUnambiguous(t *testing.T) {
 		t.Errorf("two elements with different keys are both kept: got %+v, want %+v", got.Spec.Routes, want)
 	}
 }
+
+func TestListMapKeyPromotedFromAnInlineStructIsReadThroughIt(t *testing.T) {
+	base := release()
+	current := base.DeepCopy()
+	current.Spec.Shadows = append(current.Spec.Shadows, Shadow{Base: Base{Name: "a"}, Name: "same", Value: "theirs"})
+	desired := base.DeepCopy()
+	desired.Spec.Shadows = append(desired.Spec.Shadows, Shadow{Base: Base{Name: "b"}, Name: "same", Value: "ours"})
+
+	got, err := MergeRelease(base, current, desired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Shadow{{Base: Base{Name: "a"}, Name: "same", Value: "theirs"}, {Base: Base{Name: "b"}, Name: "same", Value: "ours"}}
+	if !reflect.DeepEqual(got.Spec.Shadows, want) {
+		t.Errorf("the key is name (Base.Name), not displayName: got %+v, want %+v", got.Spec.Shadows, want)
+	}
+}
