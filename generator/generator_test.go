@@ -234,7 +234,7 @@ func TestGeneratedIntoTheAPIPackageCompiles(t *testing.T) {
 // scratchPackages are the testdata packages built, vetted and tested in
 // the scratch module: each has its deepcopy and may have tests of its
 // generated helpers.
-var scratchPackages = []string{"merging", "protostyle", "conditions"}
+var scratchPackages = []string{"merging", "protostyle", "conditions", "locks"}
 
 func copyDir(t *testing.T, from, to string) {
 	t.Helper()
@@ -353,4 +353,21 @@ func TestOutputDirLayoutIsGroupLabelAndVersion(t *testing.T) {
 		"github.com/conflict-gen/conflict-gen/generator/testdata/layout/source/api/v1 (group \"source.toolkit.fluxcd.io\") would both be generated into "+
 		filepath.Join(out, "source", "v1", DefaultOutputFile)+" (--output-dir puts each package at DIR/<group's first DNS label>/<version>): "+
 		"generate them in separate runs, each with its own --output-dir", err.Error())
+}
+
+// TestLockHoldersAreCopiedWithTheirDeepCopyInto: a value that holds a lock,
+// reached through a pointer, a slice or a map, is copied by the runtime's
+// generic functions, where go vet cannot see the copy.
+func TestLockHoldersAreCopiedWithTheirDeepCopyInto(t *testing.T) {
+	files, err := Generate(Options{Patterns: []string{"./testdata/apis/locks"}})
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	src := string(files[0].Content)
+	for _, want := range []string{
+		`conflict.Atomic(m, "ptr", s, base.Ptr, current.Ptr, desired.Ptr, conflict.CopyPtrDeep)`,
+		`conflict.Atomic(m, "slice", s, base.Slice, current.Slice, desired.Slice, conflict.CopySliceDeep)`,
+		`conflict.MergeMapAtomic(m, "byKey", s, base.ByKey, current.ByKey, desired.ByKey, conflict.CopyDeep)`,
+	} {
+		assert.Contains(t, src, want)
+	}
 }

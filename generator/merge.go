@@ -202,7 +202,38 @@ func (b *mergeBuilder) field(owner *types.TypeName, f *types.Var, fi *markers.Fi
 	b.decide(out, f.Type(), &ms)
 	b.setCopy(out, f.Type())
 	b.inPlace(out, f.Type(), &ms)
+	b.lockedElements(out, f.Type(), &ms)
 	return out
+}
+
+// lockedElements reports the collections whose merge would copy elements
+// that hold a lock by value: a set, which compares and copies them by
+// assignment, and a map whose values have no DeepCopyInto method (map
+// values are copied, never addressed).
+func (b *mergeBuilder) lockedElements(out *model.MergeField, t types.Type, ms *fieldMarkers) {
+	var elem types.Type
+	switch u := t.Underlying().(type) {
+	case *types.Slice:
+		elem = u.Elem()
+	case *types.Map:
+		elem = u.Elem()
+	default:
+		return
+	}
+	lock := lockIn(elem)
+	if lock == "" {
+		return
+	}
+	switch {
+	case out.Op == model.OpSet:
+		at := ms.or(ms.listType)
+		if ms.strategy.set() {
+			at = ms.strategy
+		}
+		b.errs.add(at.pos, "%s: a set copies its elements by value, and %s holds a lock (%s), which must not be copied", at.on, typeString(elem), lock)
+	case out.Op == model.OpMapAtomic && out.Copy != model.CopyMapDeep && out.Copy != model.CopyDeep:
+		b.errs.add(ms.field.pos, "%s: %s holds a lock (%s), which must not be copied, and has no DeepCopyInto method to copy the map's values with", ms.field.on, typeString(elem), lock)
+	}
 }
 
 // inPlace marks a field whose value holds a lock: it is merged through
@@ -217,10 +248,19 @@ func (b *mergeBuilder) inPlace(out *model.MergeField, t types.Type, ms *fieldMar
 	switch out.Op {
 	case model.OpStruct:
 	case model.OpCurrent, model.OpAtomic:
-		if !b.hasDeepCopyInto(t) {
-			b.errs.add(ms.field.pos, "%s: %s holds a lock (%s), which must not be copied, and has no DeepCopyInto method to copy it with", ms.field.on, typeString(t), lock)
-		}
 		out.Copy = model.CopyDeep
+		if b.hasDeepCopyInto(t) {
+			return
+		}
+		if a, ok := t.Underlying().(*types.Array); ok {
+			if b.hasDeepCopyInto(a.Elem()) {
+				out.ByElement = true
+				return
+			}
+			b.errs.add(ms.field.pos, "%s: %s holds a lock (%s), which must not be copied: an array of it is copied element by element with the element's DeepCopyInto method, and %s has none", ms.field.on, typeString(t), lock, typeString(a.Elem()))
+			return
+		}
+		b.errs.add(ms.field.pos, "%s: %s holds a lock (%s), which must not be copied, and has no DeepCopyInto method to copy it with", ms.field.on, typeString(t), lock)
 	default:
 		b.errs.add(ms.or(ms.strategy).pos, "%s: %s holds a lock (%s), which must not be copied: it can only merge field by field or whole (+conflict:merge=atomic)", ms.or(ms.strategy).on, typeString(t), lock)
 	}
