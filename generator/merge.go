@@ -44,22 +44,29 @@ type mergeBuilder struct {
 	// deepCopies caches, by package path, the types that have a
 	// DeepCopyInto method.
 	deepCopies map[string]map[string]bool
-	// kinds are the package's kinds: only their own metadata is the
-	// server's (OpObjectMeta); metadata elsewhere is user data.
+	// kinds are the package's kinds, and tops the merges that MergeX
+	// calls on them: only there is their metadata the server's
+	// (OpObjectMeta). A kind nested in a spec merges through structs,
+	// where its metadata is user data, as a template's is.
 	kinds map[*types.TypeName]bool
+	tops  map[*types.TypeName]*model.MergeStruct
 }
 
 func newMergeBuilder(l *loaded, local string, errs *errorList) *mergeBuilder {
 	return &mergeBuilder{l: l, local: local, errs: errs,
 		structs: map[*types.TypeName]*model.MergeStruct{}, keys: map[string]*model.MergeKey{},
 		names: map[string]bool{}, infos: map[string]map[string]*markers.TypeInfo{},
-		deepCopies: map[string]map[string]bool{}, kinds: map[*types.TypeName]bool{}}
+		deepCopies: map[string]map[string]bool{}, kinds: map[*types.TypeName]bool{},
+		tops: map[*types.TypeName]*model.MergeStruct{}}
 }
 
 // finish stores the merge functions in pkg, sorted so that output is
 // deterministic.
 func (b *mergeBuilder) finish(pkg *model.Package) {
 	for _, s := range b.structs {
+		pkg.MergeStructs = append(pkg.MergeStructs, s)
+	}
+	for _, s := range b.tops {
 		pkg.MergeStructs = append(pkg.MergeStructs, s)
 	}
 	sort.Slice(pkg.MergeStructs, func(i, j int) bool { return pkg.MergeStructs[i].Func < pkg.MergeStructs[j].Func })
@@ -131,6 +138,20 @@ func (src markerSource) at(name, value string) marked {
 	return marked{value: value, pos: markerPosition(src.pkg, src.node, name), on: src.on}
 }
 
+// kindFor returns the merge MergeX calls on a kind: its metadata is the
+// server's.
+func (b *mergeBuilder) kindFor(named *types.Named) *model.MergeStruct {
+	obj := named.Obj()
+	if s, ok := b.tops[obj]; ok {
+		return s
+	}
+	s := &model.MergeStruct{Type: model.TypeRef{Path: obj.Pkg().Path(), Name: obj.Name()}}
+	s.Func = b.uniqueName("conflictMerge" + b.typePrefix(obj) + obj.Name())
+	b.tops[obj] = s
+	b.fill(s, named, true)
+	return s
+}
+
 // structFor returns the merge of a named struct type, building it on first
 // use. Recursive types refer to their own function.
 func (b *mergeBuilder) structFor(named *types.Named) *model.MergeStruct {
@@ -139,9 +160,21 @@ func (b *mergeBuilder) structFor(named *types.Named) *model.MergeStruct {
 		return s
 	}
 	s := &model.MergeStruct{Type: model.TypeRef{Path: obj.Pkg().Path(), Name: obj.Name()}}
-	s.Func = b.uniqueName("conflictMerge" + b.typePrefix(obj) + obj.Name())
+	name := "conflictMerge" + b.typePrefix(obj) + obj.Name()
+	if b.kinds[obj] {
+		// The kind's own name is its top-level merge's.
+		name = "conflictMergeNested" + b.typePrefix(obj) + obj.Name()
+	}
+	s.Func = b.uniqueName(name)
 	b.structs[obj] = s
+	b.fill(s, named, false)
+	return s
+}
 
+// fill builds the fields of the merge of named; top is set for the
+// top-level merge of a kind.
+func (b *mergeBuilder) fill(s *model.MergeStruct, named *types.Named, top bool) {
+	obj := named.Obj()
 	st := named.Underlying().(*types.Struct)
 	info := b.typeInfo(obj)
 	for i := 0; i < st.NumFields(); i++ {
@@ -150,14 +183,13 @@ func (b *mergeBuilder) structFor(named *types.Named) *model.MergeStruct {
 		if info != nil && i < len(info.Fields) {
 			fi = &info.Fields[i]
 		}
-		s.Fields = append(s.Fields, b.field(obj, f, fi))
+		s.Fields = append(s.Fields, b.field(obj, f, fi, top))
 	}
 	s.Condition = isConditionStruct(st)
 	s.InPlace = holdsLock(named)
-	return s
 }
 
-func (b *mergeBuilder) field(owner *types.TypeName, f *types.Var, fi *markers.FieldInfo) *model.MergeField {
+func (b *mergeBuilder) field(owner *types.TypeName, f *types.Var, fi *markers.FieldInfo, top bool) *model.MergeField {
 	out := &model.MergeField{GoName: f.Name(), Path: f.Name()}
 	ms := fieldMarkers{field: marked{pos: tokenPosition(b.l.roots[0].Fset, f.Pos()), on: "field " + f.Name() + " of " + owner.Name()}}
 	var tag reflect.StructTag
@@ -183,10 +215,11 @@ func (b *mergeBuilder) field(owner *types.TypeName, f *types.Var, fi *markers.Fi
 	} else if f.Embedded() {
 		out.Path = ""
 	}
-	if b.kinds[owner] && f.Embedded() && isMeta(f.Type(), "ObjectMeta") {
+	if top && f.Embedded() && isMeta(f.Type(), "ObjectMeta") {
 		// The kind's own metadata, whose identity and bookkeeping the
-		// server manages. Metadata embedded in a spec (a pod template's)
-		// is the user's, and merges field by field below.
+		// server manages. Metadata embedded in a spec (a pod template's,
+		// or a kind's held in a spec) is the user's, and merges field by
+		// field below.
 		out.Op = model.OpObjectMeta
 		return out
 	}

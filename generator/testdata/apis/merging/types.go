@@ -61,3 +61,18 @@ type Shadow struct {
 	Name  string `json:"displayName"`
 	Value string `json:"value"`
 }
+
+// Good is a kind whose spec may hold another Good: the nested one's
+// metadata is user data, as a template's is.
+// +kubebuilder:object:root=true
+type Good struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec GoodSpec `json:"spec,omitempty"`
+}
+
+// GoodSpec is the desired state.
+type GoodSpec struct {
+	Self *Good `json:"self,omitempty"`
+}
