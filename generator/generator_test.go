@@ -119,6 +119,18 @@ func TestBadInputIsReportedWithPositions(t *testing.T) {
 			`testdata/bad/contradictions/types.go:25: field Tags of ThingSpec: +conflict:merge=union contradicts +listType=atomic`,
 			`testdata/bad/contradictions/types.go:29: field Names of ThingSpec: +conflict:merge=atomic contradicts +listType=set`,
 		}, false},
+		{"misfits", []string{
+			`testdata/bad/misfits/types.go:20: field Name of ThingSpec: +listType=map needs a list, not string`,
+			`testdata/bad/misfits/types.go:21: field Name of ThingSpec: +listMapKey needs a list, not string`,
+			`testdata/bad/misfits/types.go:24: field Labels of ThingSpec: +listType=set needs a list, not map[string]string`,
+			`testdata/bad/misfits/types.go:27: field Item of ThingSpec: +listType=atomic needs a list, not misfits.Item`,
+			`testdata/bad/misfits/types.go:30: field Pointer of ThingSpec: +listMapKey needs a list, not *misfits.Item`,
+			`testdata/bad/misfits/types.go:33: field Items of ThingSpec: +mapType=atomic needs a map, not []misfits.Item`,
+			`testdata/bad/misfits/types.go:36: field Count of ThingSpec: +structType=atomic needs a struct, not int32`,
+			`testdata/bad/misfits/types.go:39: field Conditions of ThingSpec: +listType=set contradicts a list of metav1.Condition, which is a map keyed by type`,
+			`testdata/bad/misfits/types.go:43: field Ports of ThingSpec: +listMapKey=name contradicts patchMergeKey:"port"`,
+			`testdata/bad/misfits/types.go:47: field Twice of ThingSpec: +listType=set contradicts +listType=map`,
+		}, false},
 		{"valueless", []string{`testdata/bad/valueless/types.go:14: +conflict:merge needs a strategy, as +conflict:merge=<strategy> (known: atomic, conditions, max, min, ours, strict, theirs, union)`}, false},
 		{"clash", []string{`testdata/bad/clash/types.go:12: UpdateThingWithRetry is declared here, and conflict-gen generates a function of that name for kind Thing: rename it, or generate into a separate package (--output-dir)`}, true},
 	} {

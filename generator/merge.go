@@ -110,6 +110,9 @@ type fieldMarkers struct {
 	patch      string // patchStrategy tag
 	patchKey   string // patchMergeKey tag
 	field      marked // the field itself, for what no marker says
+	// contradicted is set when a marker is given twice with different
+	// values, which is reported: nothing else is said about the field.
+	contradicted bool
 }
 
 // marked is a marker's value and where it is written, so that a problem
@@ -232,6 +235,12 @@ func (b *mergeBuilder) field(owner *types.TypeName, f *types.Var, fi *markers.Fi
 			}
 		}
 	}
+	if ms.contradicted {
+		b.atomic(out, f.Type())
+		b.setCopy(out, f.Type())
+		return out
+	}
+	b.fits(f.Type(), &ms)
 	b.decide(out, f.Type(), &ms)
 	b.setCopy(out, f.Type())
 	b.inPlace(out, f.Type(), &ms)
@@ -266,6 +275,34 @@ func (b *mergeBuilder) lockedElements(out *model.MergeField, t types.Type, ms *f
 		b.errs.add(at.pos, "%s: a set copies its elements by value, and %s holds a lock (%s), which must not be copied", at.on, typeString(elem), lock)
 	case out.Op == model.OpMapAtomic && out.Copy != model.CopyMapDeep && out.Copy != model.CopyDeep:
 		b.errs.add(ms.field.pos, "%s: %s holds a lock (%s), which must not be copied, and has no DeepCopyInto method to copy the map's values with", ms.field.on, typeString(elem), lock)
+	}
+}
+
+// fits reports the topology markers that do not fit the field's type,
+// and forgets them: +listType and +listMapKey are for lists (slices and
+// arrays), +mapType for maps, +structType for structs and pointers to
+// them.
+func (b *mergeBuilder) fits(t types.Type, ms *fieldMarkers) {
+	u := t.Underlying()
+	_, slice := u.(*types.Slice)
+	_, array := u.(*types.Array)
+	_, isMap := u.(*types.Map)
+	_, isStruct := u.(*types.Struct)
+	if p, ok := u.(*types.Pointer); ok {
+		_, isStruct = p.Elem().Underlying().(*types.Struct)
+	}
+	misfit := func(m *marked, name, needs string, fits bool) {
+		if m.set() && !fits {
+			b.errs.add(m.pos, "%s: +%s=%s needs %s, not %s", m.on, name, m.value, needs, typeString(t))
+			*m = marked{}
+		}
+	}
+	misfit(&ms.listType, "listType", "a list", slice || array)
+	misfit(&ms.mapType, "mapType", "a map", isMap)
+	misfit(&ms.structType, "structType", "a struct", isStruct)
+	if len(ms.listKeys) > 0 && !slice && !array {
+		b.errs.add(ms.keysAt.pos, "%s: +listMapKey needs a list, not %s", ms.keysAt.on, typeString(t))
+		ms.listKeys, ms.keysAt = nil, marked{}
 	}
 }
 
@@ -316,8 +353,19 @@ func (ms *fieldMarkers) read(src markerSource, errs *errorList) {
 		ms.strategy = src.at(mergeFieldMarker.Name, strategies[0])
 	}
 	str := func(name string, into *marked) {
-		if v, ok := src.values.Get(name).(string); ok && !into.set() {
-			*into = src.at(name, v)
+		var values []string
+		for _, v := range src.values[name] {
+			if v, ok := v.(string); ok && !contains(values, v) {
+				values = append(values, v)
+			}
+		}
+		if len(values) > 1 {
+			at := src.at(name, "")
+			errs.add(at.pos, "%s: +%s=%s", at.on, name, strings.Join(values, " contradicts +"+name+"="))
+			ms.contradicted = true
+		}
+		if len(values) > 0 && !into.set() {
+			*into = src.at(name, values[0])
 		}
 	}
 	str(listTypeFieldMarker.Name, &ms.listType)
@@ -493,6 +541,14 @@ func (b *mergeBuilder) list(out *model.MergeField, t types.Type, u *types.Slice,
 	strategy, _ := model.ParseStrategy(ms.strategy.value)
 	if strategy == model.Conditions && (listType == "atomic" || listType == "set") {
 		fail(ms.strategy, "+conflict:merge=conditions contradicts +listType=%s", listType)
+		return
+	}
+	if isMetaCondition(u.Elem()) && listType == "set" && ms.listType.set() {
+		fail(ms.listType, "+listType=set contradicts a list of metav1.Condition, which is a map keyed by type")
+		return
+	}
+	if listType == "map" && ms.listType.set() && len(ms.listKeys) > 0 && ms.patchKey != "" && !contains(ms.listKeys, ms.patchKey) {
+		fail(ms.keysAt, "+listMapKey=%s contradicts patchMergeKey:%q", strings.Join(ms.listKeys, " +listMapKey="), ms.patchKey)
 		return
 	}
 	conditions := strategy == model.Conditions || (isMetaCondition(u.Elem()) && listType != "atomic" && listType != "set")
