@@ -131,6 +131,11 @@ func TestBadInputIsReportedWithPositions(t *testing.T) {
 			`testdata/bad/misfits/types.go:43: field Ports of ThingSpec: +listMapKey=name contradicts patchMergeKey:"port"`,
 			`testdata/bad/misfits/types.go:47: field Twice of ThingSpec: +listType=set contradicts +listType=map`,
 		}, false},
+		{"lockedcollections", []string{
+			`testdata/bad/lockedcollections/types.go:24: field ByKey of ThingSpec: lockedcollections.Locked holds a lock (sync.Mutex), which must not be copied, and has no DeepCopyInto method to copy the map's values with`,
+			`testdata/bad/lockedcollections/types.go:26: field Set of ThingSpec: a set copies its elements by value, and lockedcollections.Locked holds a lock (sync.Mutex), which must not be copied`,
+			`testdata/bad/lockedcollections/types.go:29: field Pair of ThingSpec: [2]lockedcollections.Locked holds a lock (sync.Mutex), which must not be copied: an array of it is copied element by element with the element's DeepCopyInto method, and lockedcollections.Locked has none`,
+		}, false},
 		{"valueless", []string{`testdata/bad/valueless/types.go:14: +conflict:merge needs a strategy, as +conflict:merge=<strategy> (known: atomic, conditions, max, min, ours, strict, theirs, union)`}, false},
 		{"clash", []string{`testdata/bad/clash/types.go:12: UpdateThingWithRetry is declared here, and conflict-gen generates a function of that name for kind Thing: rename it, or generate into a separate package (--output-dir)`}, true},
 	} {
