@@ -104,7 +104,7 @@ func buildPackage(l *loaded, root *loader.Package, out outputLayout, errs *error
 		merges.kinds[root.Types.Scope().Lookup(kind.Name).(*types.TypeName)] = true
 	}
 	for _, kind := range pkg.Kinds {
-		kind.Merge = merges.structFor(root.Types.Scope().Lookup(kind.Name).Type().(*types.Named))
+		kind.Merge = merges.kindFor(root.Types.Scope().Lookup(kind.Name).Type().(*types.Named))
 	}
 	merges.finish(pkg)
 	if pkg.Output.SamePackage {

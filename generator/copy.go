@@ -60,10 +60,14 @@ func (b *mergeBuilder) elementCopy(t types.Type) model.Copy {
 
 // isPlain reports whether assignment copies a value of type t: it holds
 // no pointers, slices, maps or interfaces, as far as the loader's types
-// show. A time.Time counts as plain:
+// show, and it holds no lock. A time.Time counts as plain:
 // its location pointer is shared by design, as metav1.Time's DeepCopyInto
 // shares it.
 func isPlain(t types.Type) bool {
+	if holdsLock(t) {
+		// Assignment would copy the lock (and its state).
+		return false
+	}
 	if n, ok := t.(*types.Named); ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "time" && n.Obj().Name() == "Time" {
 		return true
 	}

@@ -50,6 +50,11 @@ type File struct {
 	// left over from an earlier run: Run removes it, and Verify reports
 	// it, as it would report a stale file.
 	Empty string
+	// packageName is the output package's name, and samePackage is set
+	// when the file goes into the API package itself: an existing file at
+	// Path is ours only when its header says so.
+	packageName string
+	samePackage bool
 }
 
 // Generate loads, models and renders, without writing. On bad input the
@@ -94,7 +99,7 @@ func Generate(opts Options) ([]File, error) {
 		if generated[path] {
 			path = "" // another package's file: not ours to remove
 		}
-		files = append(files, File{Path: path, Package: e.path, Empty: e.why})
+		files = append(files, File{Path: path, Package: e.path, Empty: e.why, packageName: e.output.PackageName, samePackage: e.output.SamePackage})
 	}
 	return files, nil
 }
@@ -106,7 +111,8 @@ func render(pkgs []*model.Package, header []byte) ([]File, error) {
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, File{Path: filepath.Join(pkg.Output.Dir, pkg.Output.File), Package: pkg.Path, Content: content})
+		files = append(files, File{Path: filepath.Join(pkg.Output.Dir, pkg.Output.File), Package: pkg.Path, Content: content,
+			packageName: pkg.Output.PackageName, samePackage: pkg.Output.SamePackage})
 	}
 	return files, nil
 }

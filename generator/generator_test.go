@@ -119,6 +119,23 @@ func TestBadInputIsReportedWithPositions(t *testing.T) {
 			`testdata/bad/contradictions/types.go:25: field Tags of ThingSpec: +conflict:merge=union contradicts +listType=atomic`,
 			`testdata/bad/contradictions/types.go:29: field Names of ThingSpec: +conflict:merge=atomic contradicts +listType=set`,
 		}, false},
+		{"misfits", []string{
+			`testdata/bad/misfits/types.go:20: field Name of ThingSpec: +listType=map needs a list, not string`,
+			`testdata/bad/misfits/types.go:21: field Name of ThingSpec: +listMapKey needs a list, not string`,
+			`testdata/bad/misfits/types.go:24: field Labels of ThingSpec: +listType=set needs a list, not map[string]string`,
+			`testdata/bad/misfits/types.go:27: field Item of ThingSpec: +listType=atomic needs a list, not misfits.Item`,
+			`testdata/bad/misfits/types.go:30: field Pointer of ThingSpec: +listMapKey needs a list, not *misfits.Item`,
+			`testdata/bad/misfits/types.go:33: field Items of ThingSpec: +mapType=atomic needs a map, not []misfits.Item`,
+			`testdata/bad/misfits/types.go:36: field Count of ThingSpec: +structType=atomic needs a struct, not int32`,
+			`testdata/bad/misfits/types.go:39: field Conditions of ThingSpec: +listType=set contradicts a list of metav1.Condition, which is a map keyed by type`,
+			`testdata/bad/misfits/types.go:43: field Ports of ThingSpec: +listMapKey=name contradicts patchMergeKey:"port"`,
+			`testdata/bad/misfits/types.go:47: field Twice of ThingSpec: +listType=set contradicts +listType=map`,
+		}, false},
+		{"lockedcollections", []string{
+			`testdata/bad/lockedcollections/types.go:24: field ByKey of ThingSpec: lockedcollections.Locked holds a lock (sync.Mutex), which must not be copied, and has no DeepCopyInto method to copy the map's values with`,
+			`testdata/bad/lockedcollections/types.go:26: field Set of ThingSpec: a set copies its elements by value, and lockedcollections.Locked holds a lock (sync.Mutex), which must not be copied`,
+			`testdata/bad/lockedcollections/types.go:29: field Pair of ThingSpec: [2]lockedcollections.Locked holds a lock (sync.Mutex), which must not be copied: an array of it is copied element by element with the element's DeepCopyInto method, and lockedcollections.Locked has none`,
+		}, false},
 		{"valueless", []string{`testdata/bad/valueless/types.go:14: +conflict:merge needs a strategy, as +conflict:merge=<strategy> (known: atomic, conditions, max, min, ours, strict, theirs, union)`}, false},
 		{"clash", []string{`testdata/bad/clash/types.go:12: UpdateThingWithRetry is declared here, and conflict-gen generates a function of that name for kind Thing: rename it, or generate into a separate package (--output-dir)`}, true},
 	} {
@@ -234,7 +251,7 @@ func TestGeneratedIntoTheAPIPackageCompiles(t *testing.T) {
 // scratchPackages are the testdata packages built, vetted and tested in
 // the scratch module: each has its deepcopy and may have tests of its
 // generated helpers.
-var scratchPackages = []string{"merging", "protostyle", "conditions"}
+var scratchPackages = []string{"merging", "protostyle", "conditions", "locks"}
 
 func copyDir(t *testing.T, from, to string) {
 	t.Helper()
@@ -353,4 +370,67 @@ func TestOutputDirLayoutIsGroupLabelAndVersion(t *testing.T) {
 		"github.com/conflict-gen/conflict-gen/generator/testdata/layout/source/api/v1 (group \"source.toolkit.fluxcd.io\") would both be generated into "+
 		filepath.Join(out, "source", "v1", DefaultOutputFile)+" (--output-dir puts each package at DIR/<group's first DNS label>/<version>): "+
 		"generate them in separate runs, each with its own --output-dir", err.Error())
+}
+
+// TestLockHoldersAreCopiedWithTheirDeepCopyInto: a value that holds a lock,
+// reached through a pointer, a slice or a map, is copied by the runtime's
+// generic functions, where go vet cannot see the copy.
+func TestLockHoldersAreCopiedWithTheirDeepCopyInto(t *testing.T) {
+	files, err := Generate(Options{Patterns: []string{"./testdata/apis/locks"}})
+	require.NoError(t, err)
+	require.Len(t, files, 1)
+	src := string(files[0].Content)
+	for _, want := range []string{
+		`conflict.Atomic(m, "ptr", s, base.Ptr, current.Ptr, desired.Ptr, conflict.CopyPtrDeep)`,
+		`conflict.Atomic(m, "slice", s, base.Slice, current.Slice, desired.Slice, conflict.CopySliceDeep)`,
+		`conflict.MergeMapAtomic(m, "byKey", s, base.ByKey, current.ByKey, desired.ByKey, conflict.CopyDeep)`,
+	} {
+		assert.Contains(t, src, want)
+	}
+}
+
+func TestSeparateRunsIntoOneOutputDirDoNotOverwriteAnotherPackagesFile(t *testing.T) {
+	out := t.TempDir()
+	first := Options{Patterns: []string{"./testdata/layout/source/..."}, OutputDir: out}
+	require.NoError(t, Run(first, io.Discard))
+	written := filepath.Join(out, "source", "v1", DefaultOutputFile)
+	before, err := os.ReadFile(written)
+	require.NoError(t, err)
+
+	second := Options{Patterns: []string{"./testdata/layout/other/...", "./testdata/layout/kustomize/..."}, OutputDir: out}
+	err = Run(second, io.Discard)
+	require.Error(t, err)
+	const testdata = "github.com/conflict-gen/conflict-gen/generator/testdata/"
+	assert.Equal(t, written+" was generated for "+testdata+"layout/source/api/v1, not for "+testdata+"layout/other/source/v1: "+
+		"--output-dir puts each package at DIR/<group's first DNS label>/<version>; generate them with different --output-dir", err.Error())
+	after, err := os.ReadFile(written)
+	require.NoError(t, err)
+	assert.Equal(t, string(before), string(after), "the other package's file is left alone")
+	assert.NoDirExists(t, filepath.Join(out, "kustomize"), "nothing is written")
+
+	// Verify says so too.
+	second.Verify = true
+	err = Run(second, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), " was generated for "+testdata+"layout/source/api/v1, not for ")
+}
+
+func TestOnlyAFileWhoseHeaderSaysConflictGenGeneratedItIsRemoved(t *testing.T) {
+	leftover := filepath.Join("testdata", "apis", "optedout", DefaultOutputFile)
+	t.Cleanup(func() { os.Remove(leftover) })
+	for name, content := range map[string]string{
+		"header in a string after the package clause": "// Package optedout is written by hand.\npackage optedout\n\nconst s = `\n// Code generated by conflict-gen. DO NOT EDIT.\n`\n",
+		"header after the package clause":             "// Hand-written.\npackage optedout\n\n// Code generated by conflict-gen. DO NOT EDIT.\n",
+		"another generator's header":                  "// Code generated by something-else. DO NOT EDIT.\n\npackage optedout\n\n// Code generated by conflict-gen. DO NOT EDIT.\n",
+		"header inside a block comment":               "/*\n// Code generated by conflict-gen. DO NOT EDIT.\n*/\n\npackage optedout\n",
+		"generated for another package name":          "//go:build !ignore_autogenerated\n\n// Code generated by conflict-gen. DO NOT EDIT.\n\npackage other\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			require.NoError(t, os.WriteFile(leftover, []byte(content), 0o644))
+			require.NoError(t, Run(Options{Patterns: []string{"./testdata/apis/optedout"}}, io.Discard))
+			got, err := os.ReadFile(leftover)
+			require.NoError(t, err, "the file is not conflict-gen's and is kept")
+			assert.Equal(t, content, string(got))
+		})
+	}
 }

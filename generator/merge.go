@@ -44,22 +44,29 @@ type mergeBuilder struct {
 	// deepCopies caches, by package path, the types that have a
 	// DeepCopyInto method.
 	deepCopies map[string]map[string]bool
-	// kinds are the package's kinds: only their own metadata is the
-	// server's (OpObjectMeta); metadata elsewhere is user data.
+	// kinds are the package's kinds, and tops the merges that MergeX
+	// calls on them: only there is their metadata the server's
+	// (OpObjectMeta). A kind nested in a spec merges through structs,
+	// where its metadata is user data, as a template's is.
 	kinds map[*types.TypeName]bool
+	tops  map[*types.TypeName]*model.MergeStruct
 }
 
 func newMergeBuilder(l *loaded, local string, errs *errorList) *mergeBuilder {
 	return &mergeBuilder{l: l, local: local, errs: errs,
 		structs: map[*types.TypeName]*model.MergeStruct{}, keys: map[string]*model.MergeKey{},
 		names: map[string]bool{}, infos: map[string]map[string]*markers.TypeInfo{},
-		deepCopies: map[string]map[string]bool{}, kinds: map[*types.TypeName]bool{}}
+		deepCopies: map[string]map[string]bool{}, kinds: map[*types.TypeName]bool{},
+		tops: map[*types.TypeName]*model.MergeStruct{}}
 }
 
 // finish stores the merge functions in pkg, sorted so that output is
 // deterministic.
 func (b *mergeBuilder) finish(pkg *model.Package) {
 	for _, s := range b.structs {
+		pkg.MergeStructs = append(pkg.MergeStructs, s)
+	}
+	for _, s := range b.tops {
 		pkg.MergeStructs = append(pkg.MergeStructs, s)
 	}
 	sort.Slice(pkg.MergeStructs, func(i, j int) bool { return pkg.MergeStructs[i].Func < pkg.MergeStructs[j].Func })
@@ -103,6 +110,9 @@ type fieldMarkers struct {
 	patch      string // patchStrategy tag
 	patchKey   string // patchMergeKey tag
 	field      marked // the field itself, for what no marker says
+	// contradicted is set when a marker is given twice with different
+	// values, which is reported: nothing else is said about the field.
+	contradicted bool
 }
 
 // marked is a marker's value and where it is written, so that a problem
@@ -131,6 +141,20 @@ func (src markerSource) at(name, value string) marked {
 	return marked{value: value, pos: markerPosition(src.pkg, src.node, name), on: src.on}
 }
 
+// kindFor returns the merge MergeX calls on a kind: its metadata is the
+// server's.
+func (b *mergeBuilder) kindFor(named *types.Named) *model.MergeStruct {
+	obj := named.Obj()
+	if s, ok := b.tops[obj]; ok {
+		return s
+	}
+	s := &model.MergeStruct{Type: model.TypeRef{Path: obj.Pkg().Path(), Name: obj.Name()}}
+	s.Func = b.uniqueName("conflictMerge" + b.typePrefix(obj) + obj.Name())
+	b.tops[obj] = s
+	b.fill(s, named, true)
+	return s
+}
+
 // structFor returns the merge of a named struct type, building it on first
 // use. Recursive types refer to their own function.
 func (b *mergeBuilder) structFor(named *types.Named) *model.MergeStruct {
@@ -139,9 +163,21 @@ func (b *mergeBuilder) structFor(named *types.Named) *model.MergeStruct {
 		return s
 	}
 	s := &model.MergeStruct{Type: model.TypeRef{Path: obj.Pkg().Path(), Name: obj.Name()}}
-	s.Func = b.uniqueName("conflictMerge" + b.typePrefix(obj) + obj.Name())
+	name := "conflictMerge" + b.typePrefix(obj) + obj.Name()
+	if b.kinds[obj] {
+		// The kind's own name is its top-level merge's.
+		name = "conflictMergeNested" + b.typePrefix(obj) + obj.Name()
+	}
+	s.Func = b.uniqueName(name)
 	b.structs[obj] = s
+	b.fill(s, named, false)
+	return s
+}
 
+// fill builds the fields of the merge of named; top is set for the
+// top-level merge of a kind.
+func (b *mergeBuilder) fill(s *model.MergeStruct, named *types.Named, top bool) {
+	obj := named.Obj()
 	st := named.Underlying().(*types.Struct)
 	info := b.typeInfo(obj)
 	for i := 0; i < st.NumFields(); i++ {
@@ -150,14 +186,13 @@ func (b *mergeBuilder) structFor(named *types.Named) *model.MergeStruct {
 		if info != nil && i < len(info.Fields) {
 			fi = &info.Fields[i]
 		}
-		s.Fields = append(s.Fields, b.field(obj, f, fi))
+		s.Fields = append(s.Fields, b.field(obj, f, fi, top))
 	}
 	s.Condition = isConditionStruct(st)
 	s.InPlace = holdsLock(named)
-	return s
 }
 
-func (b *mergeBuilder) field(owner *types.TypeName, f *types.Var, fi *markers.FieldInfo) *model.MergeField {
+func (b *mergeBuilder) field(owner *types.TypeName, f *types.Var, fi *markers.FieldInfo, top bool) *model.MergeField {
 	out := &model.MergeField{GoName: f.Name(), Path: f.Name()}
 	ms := fieldMarkers{field: marked{pos: tokenPosition(b.l.roots[0].Fset, f.Pos()), on: "field " + f.Name() + " of " + owner.Name()}}
 	var tag reflect.StructTag
@@ -183,10 +218,11 @@ func (b *mergeBuilder) field(owner *types.TypeName, f *types.Var, fi *markers.Fi
 	} else if f.Embedded() {
 		out.Path = ""
 	}
-	if b.kinds[owner] && f.Embedded() && isMeta(f.Type(), "ObjectMeta") {
+	if top && f.Embedded() && isMeta(f.Type(), "ObjectMeta") {
 		// The kind's own metadata, whose identity and bookkeeping the
-		// server manages. Metadata embedded in a spec (a pod template's)
-		// is the user's, and merges field by field below.
+		// server manages. Metadata embedded in a spec (a pod template's,
+		// or a kind's held in a spec) is the user's, and merges field by
+		// field below.
 		out.Op = model.OpObjectMeta
 		return out
 	}
@@ -199,10 +235,75 @@ func (b *mergeBuilder) field(owner *types.TypeName, f *types.Var, fi *markers.Fi
 			}
 		}
 	}
+	if ms.contradicted {
+		b.atomic(out, f.Type())
+		b.setCopy(out, f.Type())
+		return out
+	}
+	b.fits(f.Type(), &ms)
 	b.decide(out, f.Type(), &ms)
 	b.setCopy(out, f.Type())
 	b.inPlace(out, f.Type(), &ms)
+	b.lockedElements(out, f.Type(), &ms)
 	return out
+}
+
+// lockedElements reports the collections whose merge would copy elements
+// that hold a lock by value: a set, which compares and copies them by
+// assignment, and a map whose values have no DeepCopyInto method (map
+// values are copied, never addressed).
+func (b *mergeBuilder) lockedElements(out *model.MergeField, t types.Type, ms *fieldMarkers) {
+	var elem types.Type
+	switch u := t.Underlying().(type) {
+	case *types.Slice:
+		elem = u.Elem()
+	case *types.Map:
+		elem = u.Elem()
+	default:
+		return
+	}
+	lock := lockIn(elem)
+	if lock == "" {
+		return
+	}
+	switch {
+	case out.Op == model.OpSet:
+		at := ms.or(ms.listType)
+		if ms.strategy.set() {
+			at = ms.strategy
+		}
+		b.errs.add(at.pos, "%s: a set copies its elements by value, and %s holds a lock (%s), which must not be copied", at.on, typeString(elem), lock)
+	case out.Op == model.OpMapAtomic && out.Copy != model.CopyMapDeep && out.Copy != model.CopyDeep:
+		b.errs.add(ms.field.pos, "%s: %s holds a lock (%s), which must not be copied, and has no DeepCopyInto method to copy the map's values with", ms.field.on, typeString(elem), lock)
+	}
+}
+
+// fits reports the topology markers that do not fit the field's type,
+// and forgets them: +listType and +listMapKey are for lists (slices and
+// arrays), +mapType for maps, +structType for structs and pointers to
+// them.
+func (b *mergeBuilder) fits(t types.Type, ms *fieldMarkers) {
+	u := t.Underlying()
+	_, slice := u.(*types.Slice)
+	_, array := u.(*types.Array)
+	_, isMap := u.(*types.Map)
+	_, isStruct := u.(*types.Struct)
+	if p, ok := u.(*types.Pointer); ok {
+		_, isStruct = p.Elem().Underlying().(*types.Struct)
+	}
+	misfit := func(m *marked, name, needs string, fits bool) {
+		if m.set() && !fits {
+			b.errs.add(m.pos, "%s: +%s=%s needs %s, not %s", m.on, name, m.value, needs, typeString(t))
+			*m = marked{}
+		}
+	}
+	misfit(&ms.listType, "listType", "a list", slice || array)
+	misfit(&ms.mapType, "mapType", "a map", isMap)
+	misfit(&ms.structType, "structType", "a struct", isStruct)
+	if len(ms.listKeys) > 0 && !slice && !array {
+		b.errs.add(ms.keysAt.pos, "%s: +listMapKey needs a list, not %s", ms.keysAt.on, typeString(t))
+		ms.listKeys, ms.keysAt = nil, marked{}
+	}
 }
 
 // inPlace marks a field whose value holds a lock: it is merged through
@@ -217,10 +318,19 @@ func (b *mergeBuilder) inPlace(out *model.MergeField, t types.Type, ms *fieldMar
 	switch out.Op {
 	case model.OpStruct:
 	case model.OpCurrent, model.OpAtomic:
-		if !b.hasDeepCopyInto(t) {
-			b.errs.add(ms.field.pos, "%s: %s holds a lock (%s), which must not be copied, and has no DeepCopyInto method to copy it with", ms.field.on, typeString(t), lock)
-		}
 		out.Copy = model.CopyDeep
+		if b.hasDeepCopyInto(t) {
+			return
+		}
+		if a, ok := t.Underlying().(*types.Array); ok {
+			if b.hasDeepCopyInto(a.Elem()) {
+				out.ByElement = true
+				return
+			}
+			b.errs.add(ms.field.pos, "%s: %s holds a lock (%s), which must not be copied: an array of it is copied element by element with the element's DeepCopyInto method, and %s has none", ms.field.on, typeString(t), lock, typeString(a.Elem()))
+			return
+		}
+		b.errs.add(ms.field.pos, "%s: %s holds a lock (%s), which must not be copied, and has no DeepCopyInto method to copy it with", ms.field.on, typeString(t), lock)
 	default:
 		b.errs.add(ms.or(ms.strategy).pos, "%s: %s holds a lock (%s), which must not be copied: it can only merge field by field or whole (+conflict:merge=atomic)", ms.or(ms.strategy).on, typeString(t), lock)
 	}
@@ -243,8 +353,19 @@ func (ms *fieldMarkers) read(src markerSource, errs *errorList) {
 		ms.strategy = src.at(mergeFieldMarker.Name, strategies[0])
 	}
 	str := func(name string, into *marked) {
-		if v, ok := src.values.Get(name).(string); ok && !into.set() {
-			*into = src.at(name, v)
+		var values []string
+		for _, v := range src.values[name] {
+			if v, ok := v.(string); ok && !contains(values, v) {
+				values = append(values, v)
+			}
+		}
+		if len(values) > 1 {
+			at := src.at(name, "")
+			errs.add(at.pos, "%s: +%s=%s", at.on, name, strings.Join(values, " contradicts +"+name+"="))
+			ms.contradicted = true
+		}
+		if len(values) > 0 && !into.set() {
+			*into = src.at(name, values[0])
 		}
 	}
 	str(listTypeFieldMarker.Name, &ms.listType)
@@ -422,6 +543,14 @@ func (b *mergeBuilder) list(out *model.MergeField, t types.Type, u *types.Slice,
 		fail(ms.strategy, "+conflict:merge=conditions contradicts +listType=%s", listType)
 		return
 	}
+	if isMetaCondition(u.Elem()) && listType == "set" && ms.listType.set() {
+		fail(ms.listType, "+listType=set contradicts a list of metav1.Condition, which is a map keyed by type")
+		return
+	}
+	if listType == "map" && ms.listType.set() && len(ms.listKeys) > 0 && ms.patchKey != "" && !contains(ms.listKeys, ms.patchKey) {
+		fail(ms.keysAt, "+listMapKey=%s contradicts patchMergeKey:%q", strings.Join(ms.listKeys, " +listMapKey="), ms.patchKey)
+		return
+	}
 	conditions := strategy == model.Conditions || (isMetaCondition(u.Elem()) && listType != "atomic" && listType != "set")
 	if len(ms.listKeys) > 0 && listType != "map" && !conditions {
 		fail(ms.keysAt, "+listMapKey needs +listType=map")
@@ -551,7 +680,7 @@ func (b *mergeBuilder) keyFor(named *types.Named, keys []string, marker string) 
 	var fields []model.KeyField
 	var goNames []string
 	for _, k := range keys {
-		f := b.fieldByJSONName(named, k)
+		f, selector := b.fieldByJSONName(named, k)
 		if f == nil {
 			return nil, marker + "=" + k + " names no field of " + typeString(named)
 		}
@@ -571,9 +700,10 @@ func (b *mergeBuilder) keyFor(named *types.Named, keys []string, marker string) 
 		if kind == "" {
 			return nil, marker + "=" + k + " must name a string, integer or boolean field of " + typeString(named) + ", not " + typeString(f.Type())
 		}
-		// Promoted fields of inline embedded structs are selected by
-		// their own name.
-		fields = append(fields, model.KeyField{GoName: f.Name(), JSONName: k, Kind: kind})
+		// A field promoted from an inline embedded struct is selected
+		// through it: a field of the element with the same Go name hides
+		// it from e.Name.
+		fields = append(fields, model.KeyField{GoName: f.Name(), JSONName: k, Kind: kind, Selector: selector})
 		goNames = append(goNames, f.Name())
 	}
 	id := named.Obj().Pkg().Path() + "." + named.Obj().Name() + "/" + strings.Join(keys, ",")
@@ -593,43 +723,57 @@ func (b *mergeBuilder) keyFor(named *types.Named, keys []string, marker string) 
 }
 
 // fieldByJSONName finds the exported field of a struct that JSON calls
-// name, looking into inline embedded structs as encoding/json does.
-func (b *mergeBuilder) fieldByJSONName(named *types.Named, name string) *types.Var {
+// name, looking into inline embedded structs as encoding/json does: a
+// field of the struct itself wins over one promoted from an embedded
+// struct. It returns the field and the Go selector path to it.
+func (b *mergeBuilder) fieldByJSONName(named *types.Named, name string) (*types.Var, []string) {
 	st, ok := named.Underlying().(*types.Struct)
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	info := b.typeInfo(named.Obj())
+	var embedded []*types.Var
 	for i := 0; i < st.NumFields(); i++ {
 		f := st.Field(i)
 		if !f.Exported() {
 			continue
 		}
-		jsonName, opts := f.Name(), ""
+		jsonName := f.Name()
 		if info != nil && i < len(info.Fields) {
 			if tag, ok := info.Fields[i].Tag.Lookup("json"); ok {
-				n, o, _ := strings.Cut(tag, ",")
-				opts = o
+				n, opts, _ := strings.Cut(tag, ",")
+				if n == "-" && opts == "" {
+					continue
+				}
 				if n != "" {
 					jsonName = n
 				} else if f.Embedded() || strings.Contains(opts, "inline") {
 					jsonName = ""
 				}
+			} else if f.Embedded() {
+				jsonName = ""
 			}
+		} else if f.Embedded() {
+			jsonName = ""
 		}
 		if jsonName == "" && f.Embedded() {
-			if inner, ok := f.Type().(*types.Named); ok {
-				if found := b.fieldByJSONName(inner, name); found != nil {
-					return found
-				}
-			}
+			embedded = append(embedded, f)
 			continue
 		}
 		if jsonName == name {
-			return f
+			return f, []string{f.Name()}
 		}
 	}
-	return nil
+	for _, e := range embedded {
+		inner, ok := e.Type().(*types.Named)
+		if !ok {
+			continue
+		}
+		if found, path := b.fieldByJSONName(inner, name); found != nil {
+			return found, append([]string{e.Name()}, path...)
+		}
+	}
+	return nil, nil
 }
 
 // typePrefix tells apart types of other packages in function names:

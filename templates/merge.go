@@ -136,8 +136,24 @@ func (g *gen) mergeFieldStmt(f *model.MergeField) jen.Code {
 	case model.OpStruct:
 		return jen.Id(f.Struct.Func).Call(append(head, four...)...)
 	case model.OpAtomic:
+		if f.ByElement {
+			// An array of values that hold a lock: the one that wins is
+			// copied element by element.
+			winner := g.imports.qual(conflictPath, "Atomic").Call(append(head, sel("base"), sel("current"), sel("desired"), g.imports.qual(conflictPath, "CopyValue"))...)
+			return jen.Block(
+				jen.Id("src").Op(":=").Add(winner),
+				jen.For(jen.Id("i").Op(":=").Range().Id("src")).Block(
+					jen.Id("src").Index(jen.Id("i")).Dot("DeepCopyInto").Call(jen.Op("&").Id("out").Dot(f.GoName).Index(jen.Id("i"))),
+				),
+			)
+		}
 		return g.imports.qual(conflictPath, "AtomicInto").Call(append(head, four...)...)
 	case model.OpCurrent:
+		if f.ByElement {
+			return jen.For(jen.Id("i").Op(":=").Range().Id("current").Dot(f.GoName)).Block(
+				jen.Id("current").Dot(f.GoName).Index(jen.Id("i")).Dot("DeepCopyInto").Call(jen.Op("&").Id("out").Dot(f.GoName).Index(jen.Id("i"))),
+			)
+		}
 		return jen.Id("current").Dot(f.GoName).Dot("DeepCopyInto").Call(sel("out"))
 	}
 	panic(fmt.Sprintf("templates: field %s holds a lock and merges with op %d, which cannot merge in place", f.GoName, f.Op))
@@ -258,7 +274,13 @@ func (g *gen) mergeKey(k *model.MergeKey) jen.Code {
 }
 
 func (g *gen) keyString(f model.KeyField) *jen.Statement {
-	v := jen.Id("e").Dot(f.GoName)
+	v := jen.Id("e")
+	for _, name := range f.Selector {
+		v = v.Dot(name)
+	}
+	if len(f.Selector) == 0 {
+		v = v.Dot(f.GoName)
+	}
 	switch f.Kind {
 	case "int":
 		return g.imports.qual("strconv", "FormatInt").Call(jen.Int64().Call(v), jen.Lit(10))

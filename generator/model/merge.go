@@ -123,6 +123,10 @@ type MergeField struct {
 	// by its struct's InPlace function (OpStruct), or whole with its
 	// DeepCopyInto method (OpAtomic, OpCurrent).
 	InPlace bool
+	// ByElement is set on an InPlace array whose elements hold the lock:
+	// the array has no DeepCopyInto, so the one that wins is copied
+	// element by element with the elements' own.
+	ByElement bool
 	// Copy copies what OpCurrent, OpCompared, OpComparedPtr (what the
 	// pointer points to), OpAtomic and OpMapAtomic (the map's values) take
 	// whole, and the elements of an atomic OpListMap; the other operations
@@ -150,6 +154,11 @@ type MergeKey struct {
 type KeyField struct {
 	// GoName and JSONName name the field.
 	GoName, JSONName string
+	// Selector is the path of Go field names from the element to the
+	// field: [Base Name] for a key promoted from an inline embedded
+	// struct, which a field of the element with the same Go name may
+	// hide from e.Name.
+	Selector []string
 	// Kind is how the key renders as a string: "string", "int", "uint" or
 	// "bool".
 	Kind string

@@ -63,3 +63,44 @@ func TestListMapKeysOfSeveralFieldsAreUnambiguous(t *testing.T) {
 		t.Errorf("two elements with different keys are both kept: got %+v, want %+v", got.Spec.Routes, want)
 	}
 }
+
+func TestListMapKeyPromotedFromAnInlineStructIsReadThroughIt(t *testing.T) {
+	base := release()
+	current := base.DeepCopy()
+	current.Spec.Shadows = append(current.Spec.Shadows, Shadow{Base: Base{Name: "a"}, Name: "same", Value: "theirs"})
+	desired := base.DeepCopy()
+	desired.Spec.Shadows = append(desired.Spec.Shadows, Shadow{Base: Base{Name: "b"}, Name: "same", Value: "ours"})
+
+	got, err := MergeRelease(base, current, desired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Shadow{{Base: Base{Name: "a"}, Name: "same", Value: "theirs"}, {Base: Base{Name: "b"}, Name: "same", Value: "ours"}}
+	if !reflect.DeepEqual(got.Spec.Shadows, want) {
+		t.Errorf("the key is name (Base.Name), not displayName: got %+v, want %+v", got.Spec.Shadows, want)
+	}
+}
+
+func TestMetadataOfAKindNestedInItsSpecIsUserData(t *testing.T) {
+	base := &Good{
+		ObjectMeta: metav1.ObjectMeta{Name: "g", ResourceVersion: "1", UID: "u1"},
+		Spec:       GoodSpec{Self: &Good{ObjectMeta: metav1.ObjectMeta{GenerateName: "web-", ResourceVersion: "5"}}},
+	}
+	current := base.DeepCopy()
+	current.ResourceVersion = "2"
+	desired := base.DeepCopy()
+	desired.Spec.Self.GenerateName = "api-"
+	desired.Spec.Self.ResourceVersion = "6"
+	desired.ResourceVersion = "99"
+
+	got, err := MergeGood(base, current, desired)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if self := got.Spec.Self.ObjectMeta; self.GenerateName != "api-" || self.ResourceVersion != "6" {
+		t.Errorf("spec.self.metadata is user data, desired's change is kept: got generateName %q, resourceVersion %q", self.GenerateName, self.ResourceVersion)
+	}
+	if got.ResourceVersion != "2" {
+		t.Errorf("the top-level metadata is the server's: got resourceVersion %q", got.ResourceVersion)
+	}
+}

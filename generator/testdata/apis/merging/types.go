@@ -27,6 +27,12 @@ type ReleaseSpec struct {
 	// +listMapKey=host
 	// +listMapKey=path
 	Routes []Route `json:"routes,omitempty"`
+
+	// Shadows are keyed by name, promoted from Base, which Shadow's own
+	// Name field (displayName) hides from Go's selector.
+	// +listType=map
+	// +listMapKey=name
+	Shadows []Shadow `json:"shadows,omitempty"`
 }
 
 // PodTemplate has metadata that is user data: nothing in it is managed by
@@ -42,4 +48,31 @@ type Route struct {
 	Host    string `json:"host"`
 	Path    string `json:"path"`
 	Backend string `json:"backend"`
+}
+
+// Base holds the key of a Shadow.
+type Base struct {
+	Name string `json:"name"`
+}
+
+// Shadow's Name hides Base.Name from e.Name, not from JSON.
+type Shadow struct {
+	Base  `json:",inline"`
+	Name  string `json:"displayName"`
+	Value string `json:"value"`
+}
+
+// Good is a kind whose spec may hold another Good: the nested one's
+// metadata is user data, as a template's is.
+// +kubebuilder:object:root=true
+type Good struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec GoodSpec `json:"spec,omitempty"`
+}
+
+// GoodSpec is the desired state.
+type GoodSpec struct {
+	Self *Good `json:"self,omitempty"`
 }
