@@ -27,6 +27,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/conflict-gen/conflict-gen/generator"
 	"github.com/conflict-gen/conflict-gen/generator/model"
@@ -53,8 +54,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"`file` whose text starts every generated file (a license); YEAR in it becomes the current year")
 	fs.BoolVar(&opts.Verify, "verify", false,
 		"write nothing; exit 1 listing the generated files that are stale, missing, or left over from a package that now generates nothing")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, `Usage: conflict-gen [flags] <package patterns>
+	fs.Func("kinds", "generate only for these `kinds`, a comma-separated list (StatefulSet,ConfigMap); a name that is no kind of the packages is an error",
+		func(v string) error {
+			for _, k := range strings.Split(v, ",") {
+				if k = strings.TrimSpace(k); k != "" {
+					opts.Kinds = append(opts.Kinds, k)
+				}
+			}
+			return nil
+		})
+	// The help goes to stdout when asked for, to stderr with a usage error.
+	fs.Usage = func() {}
+	usage := func(w io.Writer) {
+		fs.SetOutput(w)
+		defer fs.SetOutput(stderr)
+		fmt.Fprintf(w, `Usage: conflict-gen [flags] <package patterns>
 
 conflict-gen generates conflict-handling helpers for the Kubernetes object
 kinds of the given Go packages (patterns as go list takes them, e.g. ./api/...).
@@ -67,21 +81,23 @@ For each kind X it generates:
 			if h.When != "" {
 				when = " (" + h.When + ")"
 			}
-			fmt.Fprintf(stderr, "  %s%s\n      %s\n", h.Name, when, h.Does)
+			fmt.Fprintf(w, "  %s%s\n      %s\n", h.Name, when, h.Does)
 		}
-		fmt.Fprintf(stderr, "\nFlags:\n")
+		fmt.Fprintf(w, "\nFlags:\n")
 		fs.PrintDefaults()
-		fmt.Fprintf(stderr, "\nMarkers:\n%s", generator.MarkerHelp())
+		fmt.Fprintf(w, "\nMarkers:\n%s", generator.MarkerHelp())
 	}
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
+			usage(stdout)
 			return 0
 		}
+		usage(stderr)
 		return 2
 	}
 	opts.Patterns = fs.Args()
 	if len(opts.Patterns) == 0 {
-		fs.Usage()
+		usage(stderr)
 		return 2
 	}
 	if err := generator.Run(opts, stdout); err != nil {
