@@ -6,7 +6,7 @@ CONTROLLER_GEN ?= $(GO) tool controller-gen
 CONFLICT_GEN ?= $(GO) run ./cmd/conflict-gen
 HEADER := hack/boilerplate.go.txt
 
-.PHONY: all generate verify test test-unit lint bench bench-generate demo help
+.PHONY: all generate verify test test-unit compat lint bench bench-generate demo help
 
 all: generate test
 
@@ -37,7 +37,10 @@ test-unit: ## Tests of the root module and of the runtime module (unit, golden, 
 	cd runtime && $(GO) test -race ./...
 	cd test && $(GO) test ./...
 
-test: lint verify test-unit ## Everything CI runs.
+compat: ## The runtime and the generated examples against the oldest and newest supported controller-runtime; adopting the runtime moves no version.
+	./hack/compat.sh
+
+test: lint verify test-unit compat ## Everything CI runs.
 
 demo: ## Start a real API server and run the homelab autoscaler's hot path, hand-written vs generated.
 	cd test && $(GO) run ./cmd/demo
