@@ -13,13 +13,23 @@ all: generate test
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-generate: ## Generate deepcopy and CRDs (controller-gen) and the conflict helpers for examples/api.
+# The kubebuilder sample generates as the README tells a kubebuilder project
+# to: next to its types, and a k8s.io/api kind into its own module.
+KUBEBUILDER_CONFLICT_FLAGS := --go-header-file $(HEADER) ./examples/kubebuilder/api/...
+KUBEBUILDER_CORE_FLAGS := --go-header-file $(HEADER) --output-dir examples/kubebuilder/internal/conflict --kinds ConfigMap k8s.io/api/core/v1
+
+generate: ## Generate deepcopy and CRDs (controller-gen) and the conflict helpers for examples/api and examples/kubebuilder.
 	$(CONTROLLER_GEN) object:headerFile=$(HEADER) paths=./examples/api/...
 	$(CONTROLLER_GEN) crd paths=./examples/api/... output:crd:artifacts:config=examples/config/crd
 	$(CONFLICT_GEN) --go-header-file $(HEADER) --output-dir examples/zz_generated ./examples/api/...
+	$(CONTROLLER_GEN) object:headerFile=$(HEADER) paths=./examples/kubebuilder/api/...
+	$(CONFLICT_GEN) $(KUBEBUILDER_CONFLICT_FLAGS)
+	$(CONFLICT_GEN) $(KUBEBUILDER_CORE_FLAGS)
 
 verify: ## Fail if anything generated is stale.
 	$(CONFLICT_GEN) --verify --go-header-file $(HEADER) --output-dir examples/zz_generated ./examples/api/...
+	$(CONFLICT_GEN) --verify $(KUBEBUILDER_CONFLICT_FLAGS)
+	$(CONFLICT_GEN) --verify $(KUBEBUILDER_CORE_FLAGS)
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	cp -R go.mod go.sum Makefile hack cmd generator templates runtime examples "$$tmp"/ && \
 	$(MAKE) --no-print-directory -C "$$tmp" generate >/dev/null && \

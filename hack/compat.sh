@@ -8,8 +8,9 @@
 #     go mod tidy is the same but for the runtime itself), its go directive
 #     included, and without the generator's dependencies joining the graph;
 #  2. range: the runtime and the examples' generated code (with their API
-#     types and tests) build, vet and pass their tests against the oldest
-#     and the newest supported controller-runtime and k8s.io.
+#     types and tests, and the kubebuilder sample) build, vet and pass
+#     their tests against the oldest and the newest supported
+#     controller-runtime and k8s.io.
 #
 # The oldest versions are the runtime's own requirements (runtime/go.mod);
 # the newest are the root module's (go.mod). Everything runs in temporary
@@ -105,11 +106,11 @@ $GO build ./...
 # 2. Range: the runtime and the generated examples, oldest and newest.
 for pair in "$oldest_cr $oldest_k8s" "$newest_cr $newest_k8s"; do
 	set -- $pair
-	echo "== runtime and examples/zz_generated against controller-runtime $1, k8s.io $2"
+	echo "== runtime, examples/zz_generated and examples/kubebuilder against controller-runtime $1, k8s.io $2"
 	dir="$tmp/range-$1"
 	mkdir -p "$dir/runtime" "$dir/examples"
 	cp -R "$repo/runtime/conflict" "$dir/runtime/"
-	cp -R "$repo/examples/api" "$repo/examples/config" "$repo/examples/zz_generated" "$dir/examples/"
+	cp -R "$repo/examples/api" "$repo/examples/config" "$repo/examples/zz_generated" "$repo/examples/kubebuilder" "$dir/examples/"
 	cd "$dir"
 	$GO mod init github.com/conflict-gen/conflict-gen >/dev/null 2>&1
 	$GO mod edit -go="$runtime_go"
