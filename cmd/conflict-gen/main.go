@@ -11,13 +11,20 @@
 //   - UpdateXFrom and, with a status subresource, UpdateXStatusFrom: write
 //     an edited copy, merging with MergeX on a conflict.
 //
-// Run it from go generate:
+// Install it as kubebuilder projects install controller-gen, into ./bin at
+// a pinned version, outside the operator's module:
 //
-//	//go:generate go run github.com/conflict-gen/conflict-gen/cmd/conflict-gen ./...
+//	GOBIN=$(pwd)/bin go install github.com/conflict-gen/conflict-gen/cmd/conflict-gen@VERSION
 //
-// or as a Go tool dependency (go get -tool
+// and run it from make generate (bin/conflict-gen ./api/..., with --verify
+// in CI), or from go generate in the API package:
+//
+//	//go:generate ../../bin/conflict-gen .
+//
+// It can also be a Go tool dependency (go get -tool
 // github.com/conflict-gen/conflict-gen/cmd/conflict-gen, then go tool
-// conflict-gen ./api/...). conflict-gen --help lists the flags, the
+// conflict-gen ./api/...), at the cost of its requirements joining the
+// operator's module graph. conflict-gen --help lists the flags, the
 // helpers and the markers.
 package main
 
