@@ -83,3 +83,21 @@ func TestNextToTypesOutsideTheMainModuleIsRefused(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "--output-dir")
 }
+
+// TestPackageWithNoSelectedKindGeneratesNothing: like a package without
+// kinds, it is named with the reason, and the file generated for it
+// before goes.
+func TestPackageWithNoSelectedKindGeneratesNothing(t *testing.T) {
+	out := t.TempDir()
+	opts := Options{Patterns: []string{"k8s.io/api/core/v1", "k8s.io/api/apps/v1"}, OutputDir: out, Kinds: []string{"StatefulSet", "ConfigMap"}}
+	require.NoError(t, Run(opts, io.Discard))
+	apps := filepath.Join(out, "apps", "v1", DefaultOutputFile)
+	require.FileExists(t, apps)
+
+	opts.Kinds = []string{"ConfigMap"}
+	var log strings.Builder
+	require.NoError(t, Run(opts, &log))
+	assert.Contains(t, log.String(), "k8s.io/api/apps/v1: nothing generated: none of its kinds is selected by --kinds")
+	assert.NoFileExists(t, apps)
+	assert.FileExists(t, filepath.Join(out, "core", "v1", DefaultOutputFile))
+}
