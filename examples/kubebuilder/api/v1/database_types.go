@@ -30,7 +30,9 @@ type Database struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	Spec   DatabaseSpec   `json:"spec,omitempty"`
+	// Spec is the desired state.
+	Spec DatabaseSpec `json:"spec,omitempty"`
+	// Status is the observed state, written through the status subresource.
 	Status DatabaseStatus `json:"status,omitempty"`
 }
 
@@ -40,7 +42,8 @@ type Database struct {
 type DatabaseList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
-	Items           []Database `json:"items"`
+	// Items are the Databases.
+	Items []Database `json:"items"`
 }
 
 func init() {
