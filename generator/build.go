@@ -18,12 +18,12 @@ const metav1Path = "k8s.io/apimachinery/pkg/apis/meta/v1"
 // build turns the loaded packages into the model, checking every marker.
 // Problems are collected over all packages and returned together. Packages
 // that generate nothing are returned apart, with the reason.
-func build(l *loaded, out outputLayout) ([]*model.Package, []emptyPackage, error) {
+func build(l *loaded, out outputLayout, sel *kindSelection) ([]*model.Package, []emptyPackage, error) {
 	var errs errorList
 	var pkgs []*model.Package
 	var empty []emptyPackage
 	for _, root := range l.roots {
-		pkg, why := buildPackage(l, root, out, &errs)
+		pkg, why := buildPackage(l, root, out, sel, &errs)
 		switch {
 		case pkg == nil:
 		case len(pkg.Kinds) > 0:
@@ -35,6 +35,7 @@ func build(l *loaded, out outputLayout) ([]*model.Package, []emptyPackage, error
 	sort.Slice(pkgs, func(i, j int) bool { return pkgs[i].Path < pkgs[j].Path })
 	sort.Slice(empty, func(i, j int) bool { return empty[i].path < empty[j].path })
 	checkOutputs(pkgs, &errs)
+	sel.check(&errs)
 	return pkgs, empty, errs.err()
 }
 
@@ -50,7 +51,7 @@ type emptyPackage struct {
 
 // buildPackage returns the model of one package, or nil when it has
 // errors. A package without kinds comes with the reason.
-func buildPackage(l *loaded, root *loader.Package, out outputLayout, errs *errorList) (*model.Package, string) {
+func buildPackage(l *loaded, root *loader.Package, out outputLayout, sel *kindSelection, errs *errorList) (*model.Package, string) {
 	if !l.check(root, errs) {
 		return nil, ""
 	}
@@ -90,8 +91,12 @@ func buildPackage(l *loaded, root *loader.Package, out outputLayout, errs *error
 		return nil, ""
 	}
 	sort.Slice(pkg.Kinds, func(i, j int) bool { return pkg.Kinds[i].Name < pkg.Kinds[j].Name })
+	hadKinds := len(pkg.Kinds) > 0
+	pkg.Kinds = sel.filter(pkg.Kinds)
 	if len(pkg.Kinds) == 0 {
 		switch {
+		case hadKinds:
+			return pkg, "none of its kinds is selected by --kinds"
 		case optedOut > 0 && !pkgEnabled:
 			return pkg, "the package opts out with +conflict:generate=false"
 		case optedOut > 0:

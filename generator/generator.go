@@ -33,6 +33,10 @@ type Options struct {
 	// Verify compares instead of writing: Run fails listing the files that
 	// are stale or missing, and writes nothing.
 	Verify bool
+	// Kinds, when set, selects the kinds to generate for by name
+	// (StatefulSet, ConfigMap); other kinds of the packages get nothing. A
+	// name that is no kind of the packages is an error.
+	Kinds []string
 }
 
 // File is one generated file, or the place of one that a package no
@@ -82,8 +86,11 @@ func Generate(opts Options) ([]File, error) {
 	if err != nil {
 		return nil, err
 	}
-	pkgs, empty, err := build(loaded, outputLayout{dir: opts.OutputDir, file: file})
+	pkgs, empty, err := build(loaded, outputLayout{dir: opts.OutputDir, file: file}, newKindSelection(opts.Kinds))
 	if err != nil {
+		return nil, err
+	}
+	if err := checkInMainModule(pkgs, empty); err != nil {
 		return nil, err
 	}
 	files, err := render(pkgs, header)

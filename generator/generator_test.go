@@ -228,6 +228,8 @@ func TestGeneratedIntoTheAPIPackageCompiles(t *testing.T) {
 	require.NoError(t, err)
 	gomod = []byte(strings.Replace(string(gomod), "module github.com/conflict-gen/conflict-gen",
 		"module example.com/scratch\n\nrequire github.com/conflict-gen/conflict-gen v0.0.0\n\nreplace github.com/conflict-gen/conflict-gen => "+root, 1))
+	// The runtime module's replace is relative to the repository.
+	gomod = []byte(strings.Replace(string(gomod), "=> ./runtime", "=> "+filepath.Join(root, "runtime"), 1))
 	require.NoError(t, os.WriteFile(filepath.Join(mod, "go.mod"), gomod, 0o644))
 	gosum, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	require.NoError(t, err)

@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/conflict-gen/conflict-gen v0.0.0
+	github.com/conflict-gen/conflict-gen/runtime v0.0.0
 	github.com/fluxcd/kustomize-controller/api v1.9.6
 	github.com/fluxcd/source-controller/api v1.9.6
 	github.com/go-logr/logr v1.4.4
@@ -143,3 +144,5 @@ require (
 )
 
 replace github.com/conflict-gen/conflict-gen => ../
+
+replace github.com/conflict-gen/conflict-gen/runtime => ../runtime

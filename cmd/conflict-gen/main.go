@@ -11,13 +11,20 @@
 //   - UpdateXFrom and, with a status subresource, UpdateXStatusFrom: write
 //     an edited copy, merging with MergeX on a conflict.
 //
-// Run it from go generate:
+// Install it as kubebuilder projects install controller-gen, into ./bin at
+// a pinned version, outside the operator's module:
 //
-//	//go:generate go run github.com/conflict-gen/conflict-gen/cmd/conflict-gen ./...
+//	GOBIN=$(pwd)/bin go install github.com/conflict-gen/conflict-gen/cmd/conflict-gen@VERSION
 //
-// or as a Go tool dependency (go get -tool
+// and run it from make generate (bin/conflict-gen ./api/..., with --verify
+// in CI), or from go generate in the API package:
+//
+//	//go:generate ../../bin/conflict-gen .
+//
+// It can also be a Go tool dependency (go get -tool
 // github.com/conflict-gen/conflict-gen/cmd/conflict-gen, then go tool
-// conflict-gen ./api/...). conflict-gen --help lists the flags, the
+// conflict-gen ./api/...), at the cost of its requirements joining the
+// operator's module graph. conflict-gen --help lists the flags, the
 // helpers and the markers.
 package main
 
@@ -27,6 +34,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 
 	"github.com/conflict-gen/conflict-gen/generator"
 	"github.com/conflict-gen/conflict-gen/generator/model"
@@ -53,8 +61,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 		"`file` whose text starts every generated file (a license); YEAR in it becomes the current year")
 	fs.BoolVar(&opts.Verify, "verify", false,
 		"write nothing; exit 1 listing the generated files that are stale, missing, or left over from a package that now generates nothing")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, `Usage: conflict-gen [flags] <package patterns>
+	fs.Func("kinds", "generate only for these `kinds`, a comma-separated list (StatefulSet,ConfigMap); a name that is no kind of the packages is an error",
+		func(v string) error {
+			for _, k := range strings.Split(v, ",") {
+				if k = strings.TrimSpace(k); k != "" {
+					opts.Kinds = append(opts.Kinds, k)
+				}
+			}
+			return nil
+		})
+	// The help goes to stdout when asked for, to stderr with a usage error.
+	fs.Usage = func() {}
+	usage := func(w io.Writer) {
+		fs.SetOutput(w)
+		defer fs.SetOutput(stderr)
+		fmt.Fprintf(w, `Usage: conflict-gen [flags] <package patterns>
 
 conflict-gen generates conflict-handling helpers for the Kubernetes object
 kinds of the given Go packages (patterns as go list takes them, e.g. ./api/...).
@@ -67,21 +88,23 @@ For each kind X it generates:
 			if h.When != "" {
 				when = " (" + h.When + ")"
 			}
-			fmt.Fprintf(stderr, "  %s%s\n      %s\n", h.Name, when, h.Does)
+			fmt.Fprintf(w, "  %s%s\n      %s\n", h.Name, when, h.Does)
 		}
-		fmt.Fprintf(stderr, "\nFlags:\n")
+		fmt.Fprintf(w, "\nFlags:\n")
 		fs.PrintDefaults()
-		fmt.Fprintf(stderr, "\nMarkers:\n%s", generator.MarkerHelp())
+		fmt.Fprintf(w, "\nMarkers:\n%s", generator.MarkerHelp())
 	}
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
+			usage(stdout)
 			return 0
 		}
+		usage(stderr)
 		return 2
 	}
 	opts.Patterns = fs.Args()
 	if len(opts.Patterns) == 0 {
-		fs.Usage()
+		usage(stderr)
 		return 2
 	}
 	if err := generator.Run(opts, stdout); err != nil {

@@ -12,26 +12,64 @@ import (
 	"github.com/conflict-gen/conflict-gen/generator/model"
 )
 
+// TestHelpDocumentsEveryFlagHelperAndStrategy: asked for, the help goes
+// to stdout (conflict-gen --help | less) and is no error.
 func TestHelpDocumentsEveryFlagHelperAndStrategy(t *testing.T) {
+	for _, arg := range []string{"--help", "-h"} {
+		var stdout, stderr bytes.Buffer
+		code := run([]string{arg}, &stdout, &stderr)
+		assert.Equal(t, 0, code)
+		assert.Empty(t, stderr.String(), arg)
+		for _, flag := range []string{"-output-dir", "-output-file", "-go-header-file", "-verify", "-kinds", "+conflict:merge", "+conflict:generate", "+conflict:observedGeneration"} {
+			assert.Contains(t, stdout.String(), flag)
+		}
+		for _, h := range []string{"UpdateXWithRetry", "UpdateXStatusWithRetry", "CreateOrUpdateXWithRetry", "XNeedsReconcile",
+			"SetXObservedGeneration", "SetXCondition", "MergeX", "UpdateXFrom", "UpdateXStatusFrom"} {
+			assert.Contains(t, stdout.String(), "\n  "+h, "every generated helper")
+		}
+		for _, s := range model.Strategies() {
+			assert.Contains(t, stdout.String(), "\n      "+s.Marker()+" ", "every strategy")
+		}
+	}
+}
+
+func TestUnknownFlagIsAUsageErrorOnStderr(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	code := run([]string{"--help"}, &stdout, &stderr)
-	assert.Equal(t, 0, code)
-	for _, flag := range []string{"-output-dir", "-output-file", "-go-header-file", "-verify", "+conflict:merge", "+conflict:generate", "+conflict:observedGeneration"} {
-		assert.Contains(t, stderr.String(), flag)
-	}
-	for _, h := range []string{"UpdateXWithRetry", "UpdateXStatusWithRetry", "CreateOrUpdateXWithRetry", "XNeedsReconcile",
-		"SetXObservedGeneration", "SetXCondition", "MergeX", "UpdateXFrom", "UpdateXStatusFrom"} {
-		assert.Contains(t, stderr.String(), "\n  "+h, "every generated helper")
-	}
-	for _, s := range model.Strategies() {
-		assert.Contains(t, stderr.String(), "\n      "+s.Marker()+" ", "every strategy")
-	}
+	assert.Equal(t, 2, run([]string{"--no-such-flag", "./..."}, &stdout, &stderr))
+	assert.Empty(t, stdout.String())
+	assert.Contains(t, stderr.String(), "flag provided but not defined: -no-such-flag")
+	assert.Contains(t, stderr.String(), "Usage: conflict-gen")
+}
+
+// TestKindsFlag: a comma list, across packages; an unknown kind fails
+// naming it, and nothing is written.
+func TestKindsFlag(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	out := t.TempDir()
+	require.Equal(t, 0, run([]string{"--output-dir", out, "--kinds", "StatefulSet, ConfigMap", "k8s.io/api/core/v1", "k8s.io/api/apps/v1"}, &stdout, &stderr), stderr.String())
+	core, err := os.ReadFile(filepath.Join(out, "core", "v1", "zz_generated.conflict.go"))
+	require.NoError(t, err)
+	apps, err := os.ReadFile(filepath.Join(out, "apps", "v1", "zz_generated.conflict.go"))
+	require.NoError(t, err)
+	assert.Contains(t, string(core), "\nfunc UpdateConfigMapWithRetry(")
+	assert.NotContains(t, string(core), "\nfunc UpdatePodWithRetry(")
+	assert.Contains(t, string(apps), "\nfunc UpdateStatefulSetWithRetry(")
+	assert.NotContains(t, string(apps), "\nfunc UpdateDeploymentWithRetry(")
+
+	stderr.Reset()
+	other := t.TempDir()
+	assert.Equal(t, 1, run([]string{"--output-dir", other, "--kinds", "StatefulSet,Widget", "k8s.io/api/apps/v1"}, &stdout, &stderr))
+	assert.Contains(t, stderr.String(), `--kinds: no kind "Widget"`)
+	entries, err := os.ReadDir(other)
+	require.NoError(t, err)
+	assert.Empty(t, entries)
 }
 
 func TestNoPackagesIsAUsageError(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	assert.Equal(t, 2, run(nil, &stdout, &stderr))
 	assert.Contains(t, stderr.String(), "Usage: conflict-gen")
+	assert.Empty(t, stdout.String())
 }
 
 func TestBadMarkerExitsNonZeroWithPositionAndWritesNothing(t *testing.T) {
