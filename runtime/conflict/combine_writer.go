@@ -37,9 +37,9 @@ func (cb *combiner[O, T]) write(e engine[O, T]) {
 // round runs one batch, starting from the newest object the writer or its
 // callers hold (or a read when none holds one); either way it is not
 // trusted to show that there is nothing to write. Only an object read or
-// written is kept for the next round: a caller's own may hold its edits. A panic outside the callers' mutates
-// (in the client, say) reaches every caller of the round, each in its own
-// goroutine, as it would have alone.
+// written is kept for the next round: a caller's own may hold its edits.
+// A panic outside the callers' mutates (in the client, say) reaches every
+// caller of the round, each in its own goroutine, as it would have alone.
 func (cb *combiner[O, T]) round(e engine[O, T], batch []*call[O, T]) {
 	defer func() {
 		if p := recover(); p != nil {

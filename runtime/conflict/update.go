@@ -62,11 +62,17 @@ func start[O any, T Object[O]](cl *call[O, T]) error {
 // (also when a combiner left it behind). It starts from the caller's
 // object when that carries a resourceVersion.
 func runAlone[O any, T Object[O]](cl *call[O, T]) error {
-	var base T
 	if cl.obj.GetResourceVersion() != "" {
-		base = cl.obj
+		return cl.runFrom(cl.obj, cl)
 	}
-	engine[O, T]{lead: cl}.run([]*call[O, T]{cl}, base, false, cl)
+	return cl.runFrom(nil, nil)
+}
+
+// runFrom runs cl alone through the engine from base (nil: a read), owner
+// being the call whose own object base is, records its metrics and
+// returns its outcome.
+func (cl *call[O, T]) runFrom(base T, owner *call[O, T]) error {
+	engine[O, T]{lead: cl}.run([]*call[O, T]{cl}, base, false, owner)
 	cl.done(cl.err)
 	return cl.err
 }

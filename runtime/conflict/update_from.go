@@ -72,7 +72,5 @@ func updateFrom[O any, T Object[O]](ctx context.Context, c client.Client, kind K
 	if err := cl.refused(); err != nil {
 		return err
 	}
-	engine[O, T]{lead: cl}.run([]*call[O, T]{cl}, original, false, nil)
-	cl.done(cl.err)
-	return cl.err
+	return cl.runFrom(original, nil)
 }

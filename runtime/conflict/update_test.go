@@ -304,3 +304,21 @@ func TestUpdateStatusFromMergesOntoTheFreshObjectAfterAConflict(t *testing.T) {
 		t.Errorf("stored status = %+v, want ready (mine) and observedGeneration 1 (theirs)", got.Status)
 	}
 }
+
+// UpdateFrom with modified equal to original has nothing to write: it
+// reads and writes nothing, even when the server moved on meanwhile.
+func TestUpdateFromWithNothingChangedReadsAndWritesNothing(t *testing.T) {
+	h, server := newEnv(t, seed())
+	original := read(t, server)
+	otherWriter(t, server, func(w *Widget) { w.Spec.Owner = "other" })
+	h.gets.Store(0)
+	if err := updateWidgetFrom(testCtx(t), h, original, original.DeepCopy()); err != nil {
+		t.Fatal(err)
+	}
+	if h.gets.Load() != 0 || h.writes.Load() != 0 {
+		t.Errorf("%d reads, %d writes; want none", h.gets.Load(), h.writes.Load())
+	}
+	if got := stored(t, server); got.Spec.Owner != "other" {
+		t.Errorf("owner %q, want the other writer's", got.Spec.Owner)
+	}
+}
