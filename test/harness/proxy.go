@@ -86,7 +86,14 @@ type Write struct {
 	Status int
 	// Faulted is true when the proxy answered it instead of the server.
 	Faulted bool
+	// Tag is the request's [TagHeader]: which caller made the write, when
+	// several share a client and the body does not tell.
+	Tag string
 }
+
+// TagHeader is the request header the proxy records as [Write.Tag]. The
+// API server ignores it.
+const TagHeader = "X-Harness-Tag"
 
 // StartProxy starts a proxy in front of e's API server. It is stopped with
 // [Proxy.Close].
@@ -174,7 +181,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if write {
 		p.mu.Lock()
 		p.writes = append(p.writes, Write{Method: r.Method, Path: r.URL.Path, ResourceVersion: rv, At: start,
-			Status: rec.status, Faulted: f != nil && (f.Status != 0 || f.Drop || f.LoseAnswer)})
+			Status: rec.status, Faulted: f != nil && (f.Status != 0 || f.Drop || f.LoseAnswer), Tag: r.Header.Get(TagHeader)})
 		if p.writing--; p.writing == 0 {
 			p.idle.Broadcast()
 		}
