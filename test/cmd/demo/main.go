@@ -5,6 +5,12 @@
 // load through the hand-written handlers of the seed documents and through
 // the handler built on conflict-gen's helpers, and prints one table.
 //
+// Then it loses answers (lost_answers.go): the proxy stores some writes and
+// drops their answers, clients retry with the same request ID until they
+// succeed, and a second table counts what the seed's in-memory
+// deduplication and the generated handler with request IDs applied, with
+// one server, a restart, and two replicas.
+//
 //	make demo
 //	go run ./cmd/demo -workers 32 -requests 384   (from test/)
 package main
@@ -123,5 +129,12 @@ func run(workers, requests int) error {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.2f\t%.0f\t%s\t%s\t\n", h.name, r.Requested, r.Applied, r.Lost, r.Conflicts,
 			r.CallsPerApplied(), r.PerSecond(), r.P50.Round(100*time.Microsecond), r.P99.Round(100*time.Microsecond))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	rows, err := runLostAnswers(ctx, env, defaultLostAnswers)
+	if err != nil {
+		return err
+	}
+	return printLostAnswers(os.Stdout, defaultLostAnswers, rows)
 }
