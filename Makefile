@@ -52,7 +52,7 @@ compat: ## The runtime and the generated examples against the oldest and newest 
 
 test: lint verify test-unit compat ## Everything CI runs.
 
-demo: ## Start a real API server and run the homelab autoscaler's hot path, hand-written vs generated.
+demo: ## Start a real API server and run the homelab autoscaler's hot path, hand-written vs generated; then lose answers: the seed's in-memory deduplication vs request IDs.
 	cd test && $(GO) run ./cmd/demo
 
 bench: ## Benchmarks: the merge micro-benchmarks, then every update strategy on the real API server (one table).
