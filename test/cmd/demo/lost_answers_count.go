@@ -42,8 +42,9 @@ func parseSendTag(tag string) (id string, minute int64, err error) {
 
 // countStoredWrites counts, for each request, the writes the API server
 // stored on its behalf (the answer lost or not), by the tag its handler's
-// client put on them, in the order the proxy received them. It fits a
-// handler that writes for one request at a time.
+// client put on them, in the order they were answered (a request's
+// attempts follow one another). It fits a handler whose every write is
+// for one request.
 func countStoredWrites(_ context.Context, _ client.Client, _ []string, writes []harness.Write) (applications, error) {
 	applied := applications{}
 	for _, w := range writes {

@@ -20,9 +20,9 @@ import (
 // Deduplication", "Idempotency Keys"): an in-memory tracker of results
 // keyed by the group, the delta and the current minute, checked before and
 // filled after processNodeGroupIncreaseWithRetry. The logic is theirs, line
-// for line; what the seed leaves out is filled in as plainly as possible
-// and marked. The only change is the clock, which the demo passes in so
-// that a run takes seconds instead of minutes.
+// for line, without the logging; what the seed leaves out is filled in as
+// plainly as possible and marked. The only change is the clock, which the
+// demo passes in so that a run takes seconds instead of minutes.
 
 // seedRequestTracker is the seed's RequestTracker: one process's memory.
 type seedRequestTracker struct {
