@@ -104,7 +104,7 @@ func requestLogEntries(g *infrav1alpha1.Group) ([]string, error) {
 }
 
 // tally fills in row from the Groups and from applied: the increments the
-// Groups hold; requests applied more than once (and of those, repeats sent
+// Groups hold (they are created at size 0); requests applied more than once (and of those, repeats sent
 // within the minute of the first application); requests never applied,
 // although every client was told its requests succeeded. It fails if the
 // applications counted are not the increments held, or name a request
