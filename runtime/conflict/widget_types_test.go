@@ -26,6 +26,9 @@ type WidgetStatus struct {
 	Ready              bool               `json:"ready,omitempty"`
 	Conditions         []metav1.Condition `json:"conditions,omitempty"`
 	ObservedGeneration int64              `json:"observedGeneration,omitempty"`
+	// RequestLog keeps the request IDs of status writes for the kinds
+	// that name it (loggedWidgetKind).
+	RequestLog []string `json:"requestLog,omitempty"`
 }
 
 type WidgetList struct {
@@ -73,6 +76,10 @@ func (in *WidgetStatus) DeepCopyInto(out *WidgetStatus) {
 		for i := range in.Conditions {
 			in.Conditions[i].DeepCopyInto(&out.Conditions[i])
 		}
+	}
+	if in.RequestLog != nil {
+		out.RequestLog = make([]string, len(in.RequestLog))
+		copy(out.RequestLog, in.RequestLog)
 	}
 }
 
