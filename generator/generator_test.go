@@ -58,6 +58,8 @@ func TestWhatIsAKind(t *testing.T) {
 	assert.True(t, has("kubebuilder", "UpdateCronJobStatusWithRetry"), "+kubebuilder:subresource:status")
 	assert.True(t, has("kubebuilder", "CronJobNeedsReconcile"))
 	assert.True(t, has("kubebuilder", "SetCronJobCondition"))
+	assert.Contains(t, src["kubebuilder"], "StatusRequestLog: conflictRequestLogCronJob}", "+conflict:requestLog")
+	assert.Contains(t, src["kubebuilder"], "return &obj.(*CronJob).Status.Requests\n", "a request log promoted from an inlined struct")
 	assert.True(t, has("kubebuilder", "UpdateScheduleWithRetry"))
 	assert.False(t, has("kubebuilder", "UpdateScheduleStatusWithRetry"), "no status subresource")
 	assert.True(t, has("kubebuilder", "SetScheduleObservedGeneration"), "+conflict:observedGeneration through a pointer")
@@ -96,11 +98,22 @@ func TestBadInputIsReportedWithPositions(t *testing.T) {
 		onlyNextToTypes bool
 	}{
 		{"unknownstrategy", []string{`testdata/bad/unknownstrategy/types.go:14: unknown merge strategy "newest" in +conflict:merge (known: atomic, conditions, max, min, ours, strict, theirs, union)`}, false},
-		{"unknownmarker", []string{`testdata/bad/unknownmarker/types.go:6: unknown marker +conflict:generat (known: generate, merge, observedGeneration)`}, false},
+		{"unknownmarker", []string{`testdata/bad/unknownmarker/types.go:6: unknown marker +conflict:generat (known: generate, merge, observedGeneration, requestLog)`}, false},
 		{"badarg", []string{`testdata/bad/badarg/types.go:6: expected true or false, got "maybe"`}, false},
 		{"badobsgen", []string{
 			`testdata/bad/badobsgen/types.go:6: type Missing: +conflict:observedGeneration=Status.Seen: no field Seen in badobsgen.ThingStatus`,
 			`testdata/bad/badobsgen/types.go:14: type WrongType: +conflict:observedGeneration=Status.Phase: the field is string, not int64`,
+		}, false},
+		{"requestlog", []string{
+			`testdata/bad/requestlog/types.go:7: type Missing: +conflict:requestLog=Status.Requests: no field Requests in requestlog.ThingStatus`,
+			`testdata/bad/requestlog/types.go:17: type InSpec: +conflict:requestLog=Spec.Log: the field is not under Status: a write through /status stores only the status`,
+			`testdata/bad/requestlog/types.go:27: type WrongType: +conflict:requestLog=Status.Count: the field is int32, not []string`,
+			`testdata/bad/requestlog/types.go:36: type NamedList: +conflict:requestLog=Status.Named: the field is requestlog.Names, not []string`,
+			`testdata/bad/requestlog/types.go:44: type NoSubresource: +conflict:requestLog=Status.Log: NoSubresource has no status subresource (+kubebuilder:subresource:status): its status is written through the main resource, whose writes keep their request IDs in an annotation`,
+			`testdata/bad/requestlog/types.go:54: type Twice: +conflict:requestLog is given 2 times: a kind keeps one status request log`,
+			`testdata/bad/requestlog/types.go:63: type Hidden: +conflict:requestLog=Status.Hidden: field Hidden is left out of JSON (json:"-"), so the API server would not keep the log`,
+			`testdata/bad/requestlog/types.go:72: type Behind: +conflict:requestLog=Status.Extra.Log: field Extra is a pointer, which may be nil: the log must be reachable without allocating`,
+			`testdata/bad/requestlog/types.go:93: type ThingStatus: +conflict:requestLog goes on a kind, and ThingStatus is not a Kubernetes object kind (an exported struct that embeds metav1.TypeMeta and metav1.ObjectMeta)`,
 		}, false},
 		{"notakind", []string{`testdata/bad/notakind/types.go:4: type Settings: +conflict:generate=true, but Settings is not a Kubernetes object kind (an exported struct that embeds metav1.TypeMeta and metav1.ObjectMeta)`}, false},
 		{"mergemarkers", []string{
