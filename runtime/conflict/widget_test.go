@@ -62,6 +62,12 @@ func updateLoggedWidgetStatusFrom(ctx context.Context, c client.Client, original
 	return conflict.UpdateStatusFrom(ctx, c, loggedWidgetKind, original, modified, mergeWidget, opts...)
 }
 
+// updateLoggedWidgetStatusMerged is updateLoggedWidgetStatusFrom with
+// another merge.
+func updateLoggedWidgetStatusMerged(ctx context.Context, c client.Client, original, modified *Widget, merge conflict.Merge3[*Widget], opts ...conflict.Option) error {
+	return conflict.UpdateStatusFrom(ctx, c, loggedWidgetKind, original, modified, merge, opts...)
+}
+
 // updateLoggedWidget is the main-resource helper of loggedWidgetKind.
 func updateLoggedWidget(ctx context.Context, c client.Client, obj *Widget, mutate func(*Widget) error, opts ...conflict.Option) error {
 	return conflict.Update(ctx, c, loggedWidgetKind, obj, mutate, opts...)

@@ -122,3 +122,12 @@ func newScheme() *runtime.Scheme {
 	metav1.AddToGroupVersion(s, widgetGV)
 	return s
 }
+
+func (in *WidgetStatus) DeepCopy() *WidgetStatus {
+	if in == nil {
+		return nil
+	}
+	out := new(WidgetStatus)
+	in.DeepCopyInto(out)
+	return out
+}

@@ -224,3 +224,84 @@ func TestStatusFromRetriedAfterALostAnswerIsAppliedOnce(t *testing.T) {
 		t.Errorf("modified at rv %s, want the object as read (rv %s)", modified.ResourceVersion, got.ResourceVersion)
 	}
 }
+
+// The log is the runtime's: a mutate that drops it, or a merge that takes
+// the caller's whole status (with the log as the caller read it), does
+// not drop the IDs other requests recorded, and a mutate that changes
+// nothing but the log writes nothing.
+func TestStatusRequestLogIsTheRuntimes(t *testing.T) {
+	h, server := newEnv(t, seed())
+	id := func(s string) conflict.Option { return conflict.WithRequestID(s) }
+	if err := updateLoggedWidgetStatus(testCtx(t), h, byName(), observe, id("a")); err != nil {
+		t.Fatal(err)
+	}
+	err := updateLoggedWidgetStatus(testCtx(t), h, byName(), func(w *Widget) error {
+		w.Status.RequestLog = nil
+		w.Status.Ready = true
+		return nil
+	}, id("b"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(t, server); statusLogEntries(got, "a") != 1 || statusLogEntries(got, "b") != 1 || !got.Status.Ready {
+		t.Errorf("log %q, ready %v; want a and b logged: a mutate cannot drop the log", got.Status.RequestLog, got.Status.Ready)
+	}
+	writes := h.writes.Load()
+	err = updateLoggedWidgetStatus(testCtx(t), h, byName(), func(w *Widget) error {
+		w.Status.RequestLog = append(w.Status.RequestLog, "forged@1")
+		return nil
+	}, id("c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(t, server); h.writes.Load() != writes || len(got.Status.RequestLog) != 2 {
+		t.Errorf("a mutate that changes only the log: %d writes, log %q; want none, and the log as it was", h.writes.Load()-writes, got.Status.RequestLog)
+	}
+
+	// A caller read the object; another request is recorded since; the
+	// caller's merged write takes its own whole status.
+	original := read(t, server)
+	if err := updateLoggedWidgetStatus(testCtx(t), h, byName(), observe, id("d")); err != nil {
+		t.Fatal(err)
+	}
+	modified := original.DeepCopy()
+	modified.Status.ObservedGeneration = 7
+	takeDesiredStatus := func(_, current, desired *Widget) (*Widget, error) {
+		out := current.DeepCopy()
+		out.Status = *desired.Status.DeepCopy()
+		return out, nil
+	}
+	if err := updateLoggedWidgetStatusMerged(testCtx(t), h, original, modified, takeDesiredStatus, id("e")); err != nil {
+		t.Fatal(err)
+	}
+	got := stored(t, server)
+	for _, want := range []string{"a", "b", "d", "e"} {
+		if statusLogEntries(got, want) != 1 {
+			t.Errorf("log %q: want %s once", got.Status.RequestLog, want)
+		}
+	}
+	if got.Status.ObservedGeneration != 7 {
+		t.Errorf("observed %d, want 7", got.Status.ObservedGeneration)
+	}
+}
+
+// The same holds for the annotation log of main-resource writes: a mutate
+// that drops the object's annotations does not drop the IDs.
+func TestAnnotationRequestLogIsTheRuntimes(t *testing.T) {
+	h, server := newEnv(t, seed())
+	if err := updateWidget(testCtx(t), h, byName(), grow, conflict.WithRequestID("x")); err != nil {
+		t.Fatal(err)
+	}
+	err := updateWidget(testCtx(t), h, byName(), func(w *Widget) error {
+		w.Annotations = map[string]string{"team": "a"}
+		return grow(w)
+	}, conflict.WithRequestID("y"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := stored(t, server)
+	log := got.Annotations[conflict.RequestLogAnnotation]
+	if !strings.Contains(log, "x@") || !strings.Contains(log, "y@") || got.Annotations["team"] != "a" || got.Spec.Size != 3 {
+		t.Errorf("annotations %v, size %d; want x and y logged, team=a, size 3", got.Annotations, got.Spec.Size)
+	}
+}

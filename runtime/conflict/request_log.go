@@ -43,6 +43,29 @@ func (cl *call[O, T]) requestLogged(obj T) bool {
 	return requestLogged(obj.GetAnnotations(), cl.requestID)
 }
 
+// keepRequestLog gives working the log of base for the call's write: the
+// log is the runtime's, and neither a mutate nor a merge (one that takes
+// the caller's whole status, with the log as the caller read it) may drop
+// the IDs that other requests recorded since.
+func (cl *call[O, T]) keepRequestLog(base, working T) {
+	if cl.logKeptInStatus() {
+		*cl.kind.StatusRequestLog(working) = slices.Clone(*cl.kind.StatusRequestLog(base))
+		return
+	}
+	log, logged := base.GetAnnotations()[RequestLogAnnotation]
+	if current, ok := working.GetAnnotations()[RequestLogAnnotation]; ok == logged && current == log {
+		return
+	}
+	annotations := make(map[string]string, len(working.GetAnnotations())+1)
+	maps.Copy(annotations, working.GetAnnotations())
+	if logged {
+		annotations[RequestLogAnnotation] = log
+	} else {
+		delete(annotations, RequestLogAnnotation)
+	}
+	working.SetAnnotations(annotations)
+}
+
 // recordRequest records the call's request ID at now in obj's log for
 // the call's write, in new memory: obj may share its log with the object
 // it was copied from.
