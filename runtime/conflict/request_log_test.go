@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/conflict-gen/conflict-gen/runtime/conflict"
@@ -303,5 +304,37 @@ func TestAnnotationRequestLogIsTheRuntimes(t *testing.T) {
 	log := got.Annotations[conflict.RequestLogAnnotation]
 	if !strings.Contains(log, "x@") || !strings.Contains(log, "y@") || got.Annotations["team"] != "a" || got.Spec.Size != 3 {
 		t.Errorf("annotations %v, size %d; want x and y logged, team=a, size 3", got.Annotations, got.Spec.Size)
+	}
+}
+
+// A status request whose mutate failed, or whose write the server refused,
+// stored nothing, its ID included: retried with the same ID, it is
+// applied, once.
+func TestFailedStatusRequestRecordsNothing(t *testing.T) {
+	h, server := newEnv(t, seed())
+	h.onWrite = func(_ context.Context, _ *Widget, _ bool, n int) error {
+		if n == 1 {
+			return apierrors.NewForbidden(widgetsGR, testName, errors.New("denied by a webhook"))
+		}
+		return nil
+	}
+	id := conflict.WithRequestID("r")
+	boom := errors.New("boom")
+	if err := updateLoggedWidgetStatus(testCtx(t), h, byName(), func(*Widget) error { return boom }, id); !errors.Is(err, boom) {
+		t.Fatalf("failing mutate: err = %v", err)
+	}
+	if err := updateLoggedWidgetStatus(testCtx(t), h, byName(), observe, id); !apierrors.IsForbidden(err) {
+		t.Fatalf("refused write: err = %v, want 403", err)
+	}
+	if got := stored(t, server); len(got.Status.RequestLog) != 0 {
+		t.Fatalf("log %q after failed calls, want empty", got.Status.RequestLog)
+	}
+	for range 2 {
+		if err := updateLoggedWidgetStatus(testCtx(t), h, byName(), observe, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := stored(t, server); got.Status.ObservedGeneration != 1 || statusLogEntries(got, "r") != 1 {
+		t.Errorf("observed %d, log %q; want 1 and r once", got.Status.ObservedGeneration, got.Status.RequestLog)
 	}
 }

@@ -132,3 +132,64 @@ func TestStatusRequestIDsMakeRetriesExactlyOnce(t *testing.T) {
 		assert.Len(t, got.Status.RequestLog, requests, "one entry per request")
 	})
 }
+
+// TestStatusRequestIDAfterAFailedWrite: a status write the server refused
+// or never received (403, 429, 500 from the proxy, a dropped connection)
+// stored nothing, its ID included; retried with the same ID, the request
+// is applied, once.
+func TestStatusRequestIDAfterAFailedWrite(t *testing.T) {
+	for _, f := range []struct {
+		name  string
+		fault harness.Fault
+	}{
+		{"403", harness.Fault{Status: 403}},
+		{"429", harness.Fault{Status: 429, RetryAfter: 1}},
+		{"500", harness.Fault{Status: 500}},
+		{"drop", harness.Fault{Drop: true}},
+	} {
+		t.Run(f.name, func(t *testing.T) {
+			name := "status-failed-" + f.name
+			c, proxy := proxied(t)
+			start := createGroup(t, c, name, 0, 1000)
+			fault := f.fault
+			fault.BodyContains, fault.Count = `"once@`, 1
+			proxy.Inject(&fault)
+			cctx, cancel := context.WithTimeout(ctx(t), 30*time.Second)
+			first := helpers.UpdateGroupStatusWithRetry(cctx, c, start.DeepCopy(), served, conflict.WithRequestID("once"))
+			cancel()
+			proxy.Inject(nil)
+			stored := getGroup(t, name)
+			if first == nil {
+				// client-go retried a 429 itself: the request went through.
+				require.Equal(t, int32(1), stored.Status.Size)
+			} else {
+				require.Zero(t, stored.Status.Size, "nothing stored: %v", first)
+				require.Empty(t, stored.Status.RequestLog)
+			}
+			require.NoError(t, helpers.UpdateGroupStatusWithRetry(ctx(t), c, start.DeepCopy(), served, conflict.WithRequestID("once")))
+			got := getGroup(t, name)
+			assert.Equal(t, int32(1), got.Status.Size, "applied once (first call: %v)", first)
+			assert.Len(t, got.Status.RequestLog, 1)
+		})
+	}
+}
+
+// TestStatusRequestIDAfterAHang: the server hangs past the caller's
+// deadline; the write may still land, before or after the caller's retry
+// with the same ID. Either way the request is applied once: a late write
+// carries the resourceVersion its call read, which the retry moved on.
+func TestStatusRequestIDAfterAHang(t *testing.T) {
+	const name = "status-hang"
+	c, proxy := proxied(t)
+	start := createGroup(t, c, name, 0, 1000)
+	proxy.Inject(&harness.Fault{Latency: 3 * time.Second, Count: 1, BodyContains: `"slow@`})
+	cctx, cancel := context.WithTimeout(ctx(t), 500*time.Millisecond)
+	first := helpers.UpdateGroupStatusWithRetry(cctx, c, start.DeepCopy(), served, conflict.WithRequestID("slow"))
+	cancel()
+	require.Error(t, first)
+	require.NoError(t, helpers.UpdateGroupStatusWithRetry(ctx(t), c, start.DeepCopy(), served, conflict.WithRequestID("slow")))
+	time.Sleep(4 * time.Second) // past the held write, wherever it went
+	got := getGroup(t, name)
+	assert.Equal(t, int32(1), got.Status.Size, "applied once (first call: %v)", first)
+	assert.Len(t, got.Status.RequestLog, 1)
+}
