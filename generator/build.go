@@ -238,6 +238,9 @@ func embeds(st *types.Struct, name string) bool {
 func resolvePath(pkg *types.Package, t types.Type, path string) (model.FieldPath, types.Type, string) {
 	var out model.FieldPath
 	for i, name := range strings.Split(path, ".") {
+		if name == "" {
+			return nil, nil, "the path has an empty field name"
+		}
 		if ptr, ok := t.Underlying().(*types.Pointer); ok && i > 0 {
 			t = ptr.Elem()
 		}

@@ -113,7 +113,8 @@ func TestBadInputIsReportedWithPositions(t *testing.T) {
 			`testdata/bad/requestlog/types.go:54: type Twice: +conflict:requestLog is given 2 times: a kind keeps one status request log`,
 			`testdata/bad/requestlog/types.go:63: type Hidden: +conflict:requestLog=Status.Hidden: field Hidden is left out of JSON (json:"-"), so the API server would not keep the log`,
 			`testdata/bad/requestlog/types.go:72: type Behind: +conflict:requestLog=Status.Extra.Log: field Extra is a pointer, which may be nil: the log must be reachable without allocating`,
-			`testdata/bad/requestlog/types.go:93: type ThingStatus: +conflict:requestLog goes on a kind, and ThingStatus is not a Kubernetes object kind (an exported struct that embeds metav1.TypeMeta and metav1.ObjectMeta)`,
+			`testdata/bad/requestlog/types.go:81: type Dotted: +conflict:requestLog=Status.: the path has an empty field name`,
+			`testdata/bad/requestlog/types.go:102: type ThingStatus: +conflict:requestLog goes on a kind, and ThingStatus is not a Kubernetes object kind (an exported struct that embeds metav1.TypeMeta and metav1.ObjectMeta)`,
 		}, false},
 		{"notakind", []string{`testdata/bad/notakind/types.go:4: type Settings: +conflict:generate=true, but Settings is not a Kubernetes object kind (an exported struct that embeds metav1.TypeMeta and metav1.ObjectMeta)`}, false},
 		{"mergemarkers", []string{
@@ -149,7 +150,11 @@ func TestBadInputIsReportedWithPositions(t *testing.T) {
 			`testdata/bad/lockedcollections/types.go:26: field Set of ThingSpec: a set copies its elements by value, and lockedcollections.Locked holds a lock (sync.Mutex), which must not be copied`,
 			`testdata/bad/lockedcollections/types.go:29: field Pair of ThingSpec: [2]lockedcollections.Locked holds a lock (sync.Mutex), which must not be copied: an array of it is copied element by element with the element's DeepCopyInto method, and lockedcollections.Locked has none`,
 		}, false},
-		{"valueless", []string{`testdata/bad/valueless/types.go:14: +conflict:merge needs a strategy, as +conflict:merge=<strategy> (known: atomic, conditions, max, min, ours, strict, theirs, union)`}, false},
+		{"valueless", []string{
+			`testdata/bad/valueless/types.go:14: +conflict:merge needs a strategy, as +conflict:merge=<strategy> (known: atomic, conditions, max, min, ours, strict, theirs, union)`,
+			`testdata/bad/valueless/types.go:20: +conflict:requestLog needs a Go field path, as +conflict:requestLog=<Go field path>`,
+			`testdata/bad/valueless/types.go:28: +conflict:observedGeneration needs a Go field path, as +conflict:observedGeneration=<Go field path>`,
+		}, false},
 		{"clash", []string{`testdata/bad/clash/types.go:12: UpdateThingWithRetry is declared here, and conflict-gen generates a function of that name for kind Thing: rename it, or generate into a separate package (--output-dir)`}, true},
 	} {
 		t.Run(tc.pkg, func(t *testing.T) {

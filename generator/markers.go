@@ -152,9 +152,26 @@ func checkConflictMarkers(file *ast.File, pos func(ast.Node) (string, int), errs
 					continue
 				}
 				errs.add(at, "%s", unknownStrategy(value))
+				continue
+			}
+			if m := pathMarker(name); m != nil && strings.Trim(strings.TrimSpace(value), `"`) == "" {
+				// controller-tools reports a missing argument at the same
+				// line; this says which one.
+				errs.addInstead(at, "+conflict:%s needs a Go field path, as %s", name, m.syntax)
 			}
 		}
 	}
+}
+
+// pathMarker returns the definition of the +conflict: marker name when
+// its value is a Go field path, or nil.
+func pathMarker(name string) *marker {
+	for _, m := range []marker{observedGenMarker, requestLogMarker} {
+		if m.Name == conflictPrefix+name {
+			return &m
+		}
+	}
+	return nil
 }
 
 // MarkerHelp returns the reference of conflict-gen's markers and

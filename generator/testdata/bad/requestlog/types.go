@@ -76,6 +76,15 @@ type Behind struct {
 	Status            ThingStatus `json:"status"`
 }
 
+// Dotted ends its path with a dot.
+// +kubebuilder:subresource:status
+// +conflict:requestLog=Status.
+type Dotted struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+	Status            ThingStatus `json:"status"`
+}
+
 // ThingSpec is the spec.
 type ThingSpec struct {
 	Log []string `json:"log,omitempty"`
