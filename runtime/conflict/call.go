@@ -122,8 +122,9 @@ func (cl *call[O, T]) read(ctx context.Context) (T, error) {
 //
 // With a request ID, a base that records it means the request was applied
 // before: the result is an unchanged copy and mutate does not run.
-// Otherwise the result keeps base's log, whatever mutate did to it, and
-// the ID is recorded in it when mutate changed anything else.
+// Otherwise the ID is recorded in the result when mutate changed it. With
+// or without one, the result keeps base's request log, whatever mutate did
+// to it.
 func (cl *call[O, T]) applyTo(base T) (T, error) {
 	if cl.requestID != "" && cl.requestLogged(base) {
 		return T(base.DeepCopy()), nil
@@ -135,9 +136,7 @@ func (cl *call[O, T]) applyTo(base T) (T, error) {
 	if client.ObjectKeyFromObject(working) != cl.key || working.GetResourceVersion() != base.GetResourceVersion() {
 		return nil, cl.wrapped(ErrInvalidMutation)
 	}
-	if cl.requestID != "" {
-		cl.keepRequestLog(base, working)
-	}
+	cl.keepRequestLog(base, working)
 	if fields := cl.kind.unwritable(cl.operation, base, working); len(fields) > 0 {
 		use := "Update" + cl.kind.Kind + "Status" + cl.via
 		if cl.operation == OperationUpdateStatus {

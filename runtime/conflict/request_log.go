@@ -43,13 +43,17 @@ func (cl *call[O, T]) requestLogged(obj T) bool {
 	return requestLogged(obj.GetAnnotations(), cl.requestID)
 }
 
-// keepRequestLog gives working the log of base for the call's write: the
-// log is the runtime's, and neither a mutate nor a merge (one that takes
-// the caller's whole status, with the log as the caller read it) may drop
-// the IDs that other requests recorded since.
+// keepRequestLog gives working the log of base for the call's write, in
+// every call, with a request ID or not: the log is the runtime's, and
+// neither a mutate (a reconciler that builds the status afresh, or sets
+// the annotations it wants) nor a merge (one that takes the caller's whole
+// status, with the log as the caller read it) may drop the IDs that
+// requests recorded, or a retry of one would be applied again.
 func (cl *call[O, T]) keepRequestLog(base, working T) {
 	if cl.logKeptInStatus() {
-		*cl.kind.StatusRequestLog(working) = slices.Clone(*cl.kind.StatusRequestLog(base))
+		if cl.kind.StatusRequestLog != nil {
+			*cl.kind.StatusRequestLog(working) = slices.Clone(*cl.kind.StatusRequestLog(base))
+		}
 		return
 	}
 	log, logged := base.GetAnnotations()[RequestLogAnnotation]

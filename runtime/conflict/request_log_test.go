@@ -338,3 +338,43 @@ func TestFailedStatusRequestRecordsNothing(t *testing.T) {
 		t.Errorf("observed %d, log %q; want 1 and r once", got.Status.ObservedGeneration, got.Status.RequestLog)
 	}
 }
+
+// Calls without a request ID keep the log too: a reconciler that builds
+// the status afresh, or sets the annotations it wants, does not drop the
+// IDs that requests recorded, so their retries are still recognised.
+func TestWritesWithoutARequestIDKeepTheLog(t *testing.T) {
+	h, server := newEnv(t, seed())
+	if err := updateLoggedWidgetStatus(testCtx(t), h, byName(), observe, conflict.WithRequestID("s")); err != nil {
+		t.Fatal(err)
+	}
+	if err := updateLoggedWidget(testCtx(t), h, byName(), grow, conflict.WithRequestID("m")); err != nil {
+		t.Fatal(err)
+	}
+	err := updateLoggedWidgetStatus(testCtx(t), h, byName(), func(w *Widget) error {
+		w.Status = WidgetStatus{Ready: true, ObservedGeneration: w.Status.ObservedGeneration}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := updateLoggedWidget(testCtx(t), h, byName(), func(w *Widget) error {
+		w.Annotations = map[string]string{"team": "b"}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got := stored(t, server)
+	if !got.Status.Ready || got.Annotations["team"] != "b" || statusLogEntries(got, "s") != 1 || !strings.Contains(got.Annotations[conflict.RequestLogAnnotation], "m@") {
+		t.Fatalf("ready %v, annotations %v, status log %q; want both writes made and both logs kept", got.Status.Ready, got.Annotations, got.Status.RequestLog)
+	}
+	// The retries are still recognised.
+	if err := updateLoggedWidgetStatus(testCtx(t), h, byName(), observe, conflict.WithRequestID("s")); err != nil {
+		t.Fatal(err)
+	}
+	if err := updateLoggedWidget(testCtx(t), h, byName(), grow, conflict.WithRequestID("m")); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(t, server); got.Status.ObservedGeneration != 1 || got.Spec.Size != 2 {
+		t.Errorf("observed %d, size %d; want 1 and 2: retries applied once", got.Status.ObservedGeneration, got.Spec.Size)
+	}
+}
