@@ -147,6 +147,10 @@ func buildKind(root *loader.Package, info *markers.TypeInfo, pkgEnabled bool, er
 			errs.add(markerPosition(root, info.RawSpec, generateTypeMarker.Name),
 				"type %s: +conflict:generate=true, but %s is not a Kubernetes object kind (an exported struct that embeds metav1.TypeMeta and metav1.ObjectMeta)", info.Name, info.Name)
 		}
+		if info.Markers.Get(requestLogMarker.Name) != nil {
+			errs.add(markerPosition(root, info.RawSpec, requestLogMarker.Name),
+				"type %s: +conflict:requestLog goes on a kind, and %s is not a Kubernetes object kind (an exported struct that embeds metav1.TypeMeta and metav1.ObjectMeta)", info.Name, info.Name)
+		}
 		return nil, false
 	}
 	if !enabled {
@@ -169,6 +173,7 @@ func buildKind(root *loader.Package, info *markers.TypeInfo, pkgEnabled bool, er
 	} else if path, typ, msg := resolvePath(root.Types, obj.Type(), "Status.ObservedGeneration"); msg == "" && isInt64(typ) {
 		kind.ObservedGeneration = path
 	}
+	buildRequestLog(root, info, obj.Type(), kind, errs)
 	if path, typ, msg := resolvePath(root.Types, obj.Type(), "Status.Conditions"); msg == "" {
 		if isConditionSlice(typ) {
 			kind.Conditions = path
@@ -233,6 +238,9 @@ func embeds(st *types.Struct, name string) bool {
 func resolvePath(pkg *types.Package, t types.Type, path string) (model.FieldPath, types.Type, string) {
 	var out model.FieldPath
 	for i, name := range strings.Split(path, ".") {
+		if name == "" {
+			return nil, nil, "the path has an empty field name"
+		}
 		if ptr, ok := t.Underlying().(*types.Pointer); ok && i > 0 {
 			t = ptr.Elem()
 		}

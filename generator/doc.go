@@ -4,9 +4,10 @@
 //   - load (load.go): controller-tools loads and type-checks the packages;
 //     markers.go defines every marker read, with its help, and checks the
 //     +conflict: markers of the loaded files;
-//   - model (build.go for packages and kinds, merge.go for how each field
-//     merges, copy.go for how merged values are copied and which types
-//     must not be copied, output.go for where files go): a plain
+//   - model (build.go for packages and kinds, request_log.go for a kind's
+//     status request log, merge.go for how each field merges, copy.go for
+//     how merged values are copied and which types must not be copied,
+//     output.go for where files go): a plain
 //     description of what to generate (package model), validated once;
 //     every problem in the input is reported here as file:line: message,
 //     with the helpers for positions and errors in errors.go;
@@ -20,5 +21,7 @@
 // lists: UpdateXWithRetry, UpdateXStatusWithRetry, CreateOrUpdateXWithRetry,
 // XNeedsReconcile, SetXObservedGeneration, SetXCondition, MergeX,
 // UpdateXFrom and UpdateXStatusFrom, each where the kind has what it
-// needs, and one merge function per struct type the kinds reach.
+// needs; the accessor of its status request log when it is marked
+// +conflict:requestLog (request_log.go checks the marker); and one merge
+// function per struct type the kinds reach.
 package generator

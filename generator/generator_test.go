@@ -58,6 +58,8 @@ func TestWhatIsAKind(t *testing.T) {
 	assert.True(t, has("kubebuilder", "UpdateCronJobStatusWithRetry"), "+kubebuilder:subresource:status")
 	assert.True(t, has("kubebuilder", "CronJobNeedsReconcile"))
 	assert.True(t, has("kubebuilder", "SetCronJobCondition"))
+	assert.Contains(t, src["kubebuilder"], "StatusRequestLog: conflictRequestLogCronJob}", "+conflict:requestLog")
+	assert.Contains(t, src["kubebuilder"], "return &obj.(*CronJob).Status.Requests\n", "a request log promoted from an inlined struct")
 	assert.True(t, has("kubebuilder", "UpdateScheduleWithRetry"))
 	assert.False(t, has("kubebuilder", "UpdateScheduleStatusWithRetry"), "no status subresource")
 	assert.True(t, has("kubebuilder", "SetScheduleObservedGeneration"), "+conflict:observedGeneration through a pointer")
@@ -96,11 +98,23 @@ func TestBadInputIsReportedWithPositions(t *testing.T) {
 		onlyNextToTypes bool
 	}{
 		{"unknownstrategy", []string{`testdata/bad/unknownstrategy/types.go:14: unknown merge strategy "newest" in +conflict:merge (known: atomic, conditions, max, min, ours, strict, theirs, union)`}, false},
-		{"unknownmarker", []string{`testdata/bad/unknownmarker/types.go:6: unknown marker +conflict:generat (known: generate, merge, observedGeneration)`}, false},
+		{"unknownmarker", []string{`testdata/bad/unknownmarker/types.go:6: unknown marker +conflict:generat (known: generate, merge, observedGeneration, requestLog)`}, false},
 		{"badarg", []string{`testdata/bad/badarg/types.go:6: expected true or false, got "maybe"`}, false},
 		{"badobsgen", []string{
 			`testdata/bad/badobsgen/types.go:6: type Missing: +conflict:observedGeneration=Status.Seen: no field Seen in badobsgen.ThingStatus`,
 			`testdata/bad/badobsgen/types.go:14: type WrongType: +conflict:observedGeneration=Status.Phase: the field is string, not int64`,
+		}, false},
+		{"requestlog", []string{
+			`testdata/bad/requestlog/types.go:7: type Missing: +conflict:requestLog=Status.Requests: no field Requests in requestlog.ThingStatus`,
+			`testdata/bad/requestlog/types.go:17: type InSpec: +conflict:requestLog=Spec.Log: the field is not under Status: a write through /status stores only the status`,
+			`testdata/bad/requestlog/types.go:27: type WrongType: +conflict:requestLog=Status.Count: the field is int32, not []string`,
+			`testdata/bad/requestlog/types.go:36: type NamedList: +conflict:requestLog=Status.Named: the field is requestlog.Names, not []string`,
+			`testdata/bad/requestlog/types.go:44: type NoSubresource: +conflict:requestLog=Status.Log: NoSubresource has no status subresource (+kubebuilder:subresource:status): its status is written through the main resource, whose writes keep their request IDs in an annotation`,
+			`testdata/bad/requestlog/types.go:54: type Twice: +conflict:requestLog is given 2 times: a kind keeps one status request log`,
+			`testdata/bad/requestlog/types.go:63: type Hidden: +conflict:requestLog=Status.Hidden: field Hidden is left out of JSON (json:"-"), so the API server would not keep the log`,
+			`testdata/bad/requestlog/types.go:72: type Behind: +conflict:requestLog=Status.Extra.Log: field Extra is a pointer, which may be nil: the log must be reachable without allocating`,
+			`testdata/bad/requestlog/types.go:81: type Dotted: +conflict:requestLog=Status.: the path has an empty field name`,
+			`testdata/bad/requestlog/types.go:102: type ThingStatus: +conflict:requestLog goes on a kind, and ThingStatus is not a Kubernetes object kind (an exported struct that embeds metav1.TypeMeta and metav1.ObjectMeta)`,
 		}, false},
 		{"notakind", []string{`testdata/bad/notakind/types.go:4: type Settings: +conflict:generate=true, but Settings is not a Kubernetes object kind (an exported struct that embeds metav1.TypeMeta and metav1.ObjectMeta)`}, false},
 		{"mergemarkers", []string{
@@ -136,7 +150,11 @@ func TestBadInputIsReportedWithPositions(t *testing.T) {
 			`testdata/bad/lockedcollections/types.go:26: field Set of ThingSpec: a set copies its elements by value, and lockedcollections.Locked holds a lock (sync.Mutex), which must not be copied`,
 			`testdata/bad/lockedcollections/types.go:29: field Pair of ThingSpec: [2]lockedcollections.Locked holds a lock (sync.Mutex), which must not be copied: an array of it is copied element by element with the element's DeepCopyInto method, and lockedcollections.Locked has none`,
 		}, false},
-		{"valueless", []string{`testdata/bad/valueless/types.go:14: +conflict:merge needs a strategy, as +conflict:merge=<strategy> (known: atomic, conditions, max, min, ours, strict, theirs, union)`}, false},
+		{"valueless", []string{
+			`testdata/bad/valueless/types.go:14: +conflict:merge needs a strategy, as +conflict:merge=<strategy> (known: atomic, conditions, max, min, ours, strict, theirs, union)`,
+			`testdata/bad/valueless/types.go:20: +conflict:requestLog needs a Go field path, as +conflict:requestLog=<Go field path>`,
+			`testdata/bad/valueless/types.go:28: +conflict:observedGeneration needs a Go field path, as +conflict:observedGeneration=<Go field path>`,
+		}, false},
 		{"clash", []string{`testdata/bad/clash/types.go:12: UpdateThingWithRetry is declared here, and conflict-gen generates a function of that name for kind Thing: rename it, or generate into a separate package (--output-dir)`}, true},
 	} {
 		t.Run(tc.pkg, func(t *testing.T) {

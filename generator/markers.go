@@ -36,6 +36,8 @@ var (
 		"+conflict:generate=<bool>", "on a type: overrides the package; true on a type that is not a kind is an error")
 	observedGenMarker = define("conflict:observedGeneration", markers.DescribesType, "",
 		"+conflict:observedGeneration=<Go field path>", "on a kind: the int64 field that records the observed generation, e.g. Status.Sync.LastSyncedGeneration (default Status.ObservedGeneration)")
+	requestLogMarker = define("conflict:requestLog", markers.DescribesType, "",
+		"+conflict:requestLog=<Go field path>", "on a kind with a status subresource: the []string status field, e.g. Status.RequestLog, that keeps the request IDs of its status writes (conflict.WithRequestID); without it a status write with a request ID fails")
 	mergeFieldMarker = define("conflict:merge", markers.DescribesField, "",
 		"+conflict:merge=<strategy>", "on a field: how a three-way merge resolves a change made on both sides (strategies below)")
 	mergeTypeMarker = define("conflict:merge", markers.DescribesType, "",
@@ -74,7 +76,7 @@ var (
 // allMarkers is every marker read, conflict-gen's first: what the
 // registry, the list of known +conflict: markers and --help are made of.
 var allMarkers = []marker{
-	generatePackageMarker, generateTypeMarker, observedGenMarker, mergeFieldMarker, mergeTypeMarker,
+	generatePackageMarker, generateTypeMarker, observedGenMarker, requestLogMarker, mergeFieldMarker, mergeTypeMarker,
 	objectRootMarker, statusSubresourceMarker,
 	listTypeFieldMarker, listTypeTypeMarker, listMapKeyFieldMarker, listMapKeyTypeMarker,
 	mapTypeFieldMarker, mapTypeTypeMarker, structTypeFieldMarker, structTypeTypeMarker,
@@ -150,9 +152,26 @@ func checkConflictMarkers(file *ast.File, pos func(ast.Node) (string, int), errs
 					continue
 				}
 				errs.add(at, "%s", unknownStrategy(value))
+				continue
+			}
+			if m := pathMarker(name); m != nil && strings.Trim(strings.TrimSpace(value), `"`) == "" {
+				// controller-tools reports a missing argument at the same
+				// line; this says which one.
+				errs.addInstead(at, "+conflict:%s needs a Go field path, as %s", name, m.syntax)
 			}
 		}
 	}
+}
+
+// pathMarker returns the definition of the +conflict: marker name when
+// its value is a Go field path, or nil.
+func pathMarker(name string) *marker {
+	for _, m := range []marker{observedGenMarker, requestLogMarker} {
+		if m.Name == conflictPrefix+name {
+			return &m
+		}
+	}
+	return nil
 }
 
 // MarkerHelp returns the reference of conflict-gen's markers and

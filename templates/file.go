@@ -41,11 +41,13 @@ func Render(pkg *model.Package, header []byte) ([]byte, error) {
 		f.PackageComment(pkg.Path + ".")
 	}
 
-	f.Comment("This file needs a conflict runtime that supports version 2 of the generated code.")
-	f.Const().Id("_").Op("=").Add(g.imports.qual(conflictPath, "SupportPackageIsVersion2"))
+	version := runtimeVersion(pkg)
+	f.Commentf("This file needs a conflict runtime that supports version %d of the generated code.", version)
+	f.Const().Id("_").Op("=").Add(g.imports.qual(conflictPath, fmt.Sprintf("SupportPackageIsVersion%d", version)))
 
 	for _, kind := range pkg.Kinds {
 		g.kind = kind
+		f.Add(g.requestLogHelper())
 		f.Add(g.updateHelpers())
 		f.Add(g.generationHelpers())
 		f.Add(g.conditionHelpers())
@@ -71,6 +73,19 @@ func Render(pkg *model.Package, header []byte) ([]byte, error) {
 		return nil, fmt.Errorf("rendering %s: %w", pkg.Path, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// runtimeVersion is the oldest version of the generated code's contract
+// with the runtime that pkg's file needs: 3 when a kind hands the runtime
+// its status request log (conflict.Kind.StatusRequestLog), 2 otherwise,
+// so that a file that does not need a newer runtime does not ask for one.
+func runtimeVersion(pkg *model.Package) int {
+	for _, k := range pkg.Kinds {
+		if k.RequestLog != nil {
+			return 3
+		}
+	}
+	return 2
 }
 
 // Header is what the generated-code header of a file says.
@@ -159,8 +174,8 @@ func (g *gen) ptrKind() *jen.Statement {
 	return jen.Op("*").Add(g.api(g.kind.Name))
 }
 
-// kindValue is the kind's conflict.Kind literal: its schema.GroupKind and
-// whether it has a status subresource.
+// kindValue is the kind's conflict.Kind literal: its schema.GroupKind,
+// whether it has a status subresource, and its status request log.
 func (g *gen) kindValue() *jen.Statement {
 	values := []jen.Code{
 		jen.Id("GroupKind").Op(":").Add(g.imports.qual(schemaPath, "GroupKind").Values(
@@ -170,6 +185,9 @@ func (g *gen) kindValue() *jen.Statement {
 	}
 	if g.kind.StatusSubresource {
 		values = append(values, jen.Id("StatusSubresource").Op(":").True())
+	}
+	if g.kind.RequestLog != nil {
+		values = append(values, jen.Id("StatusRequestLog").Op(":").Id(g.kind.RequestLogFunc()))
 	}
 	return g.imports.qual(conflictPath, "Kind").Values(values...)
 }

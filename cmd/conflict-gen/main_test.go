@@ -20,7 +20,7 @@ func TestHelpDocumentsEveryFlagHelperAndStrategy(t *testing.T) {
 		code := run([]string{arg}, &stdout, &stderr)
 		assert.Equal(t, 0, code)
 		assert.Empty(t, stderr.String(), arg)
-		for _, flag := range []string{"-output-dir", "-output-file", "-go-header-file", "-verify", "-kinds", "+conflict:merge", "+conflict:generate", "+conflict:observedGeneration"} {
+		for _, flag := range []string{"-output-dir", "-output-file", "-go-header-file", "-verify", "-kinds", "+conflict:merge", "+conflict:generate", "+conflict:observedGeneration", "+conflict:requestLog=<Go field path>"} {
 			assert.Contains(t, stdout.String(), flag)
 		}
 		for _, h := range []string{"UpdateXWithRetry", "UpdateXStatusWithRetry", "CreateOrUpdateXWithRetry", "XNeedsReconcile",

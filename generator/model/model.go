@@ -63,6 +63,22 @@ type Kind struct {
 	Condition *ConditionType
 	// Merge is the kind's three-way merge.
 	Merge *MergeStruct
+	// RequestLog is the status field in which the kind keeps the request
+	// IDs of its status writes (+conflict:requestLog), or nil.
+	RequestLog *RequestLog
+}
+
+// RequestLog is a kind's status request log: a []string field under
+// Status, reached without a pointer, that the runtime reads and writes
+// through a generated accessor.
+type RequestLog struct {
+	// Path is the Go field path from the kind, e.g. Status.RequestLog.
+	Path FieldPath
+	// JSONPath is the field's path in the object's JSON, e.g.
+	// status.requestLog.
+	JSONPath string
+	// Pos is where the marker is written.
+	Pos Position
 }
 
 // ConditionType is a condition type of another project with
@@ -155,6 +171,9 @@ func (k *Kind) UpdateStatusFromFunc() string { return "Update" + k.Name + "Statu
 // SetConditionFunc is the name of the kind's condition setter.
 func (k *Kind) SetConditionFunc() string { return "Set" + k.Name + "Condition" }
 
+// RequestLogFunc is the name of the kind's status request log accessor.
+func (k *Kind) RequestLogFunc() string { return "conflictRequestLog" + k.Name }
+
 // Declared lists every name the generated file declares for the kind.
 func (k *Kind) Declared() []string {
 	names := []string{k.UpdateFunc(), k.CreateOrUpdateFunc(), k.MergeFunc(), k.UpdateFromFunc()}
@@ -166,6 +185,9 @@ func (k *Kind) Declared() []string {
 	}
 	if k.Conditions != nil {
 		names = append(names, k.SetConditionFunc())
+	}
+	if k.RequestLog != nil {
+		names = append(names, k.RequestLogFunc())
 	}
 	return names
 }

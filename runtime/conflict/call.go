@@ -3,7 +3,6 @@ package conflict
 import (
 	"context"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -123,9 +122,11 @@ func (cl *call[O, T]) read(ctx context.Context) (T, error) {
 //
 // With a request ID, a base that records it means the request was applied
 // before: the result is an unchanged copy and mutate does not run.
-// Otherwise the ID is recorded in the result when mutate changed it.
+// Otherwise the ID is recorded in the result when mutate changed it. With
+// or without one, the result keeps base's request log, whatever mutate did
+// to it.
 func (cl *call[O, T]) applyTo(base T) (T, error) {
-	if cl.requestID != "" && requestLogged(base.GetAnnotations(), cl.requestID) {
+	if cl.requestID != "" && cl.requestLogged(base) {
 		return T(base.DeepCopy()), nil
 	}
 	working := T(base.DeepCopy())
@@ -135,6 +136,7 @@ func (cl *call[O, T]) applyTo(base T) (T, error) {
 	if client.ObjectKeyFromObject(working) != cl.key || working.GetResourceVersion() != base.GetResourceVersion() {
 		return nil, cl.wrapped(ErrInvalidMutation)
 	}
+	cl.keepRequestLog(base, working)
 	if fields := cl.kind.unwritable(cl.operation, base, working); len(fields) > 0 {
 		use := "Update" + cl.kind.Kind + "Status" + cl.via
 		if cl.operation == OperationUpdateStatus {
@@ -143,10 +145,7 @@ func (cl *call[O, T]) applyTo(base T) (T, error) {
 		return nil, &SubresourceError{Kind: cl.kind.GroupKind, Key: cl.key, Operation: cl.operation, Fields: fields, Use: use}
 	}
 	if cl.requestID != "" && !equality.Semantic.DeepEqual(base, working) {
-		annotations := make(map[string]string, len(working.GetAnnotations())+1)
-		maps.Copy(annotations, working.GetAnnotations())
-		annotations[RequestLogAnnotation] = recordRequest(annotations[RequestLogAnnotation], cl.requestID, time.Now())
-		working.SetAnnotations(annotations)
+		cl.recordRequest(working, time.Now())
 	}
 	return working, nil
 }
@@ -163,8 +162,8 @@ func (cl *call[O, T]) refused() error {
 	if err := checkRequestID(cl.requestID); err != nil {
 		return cl.wrapped(err)
 	}
-	if cl.operation == OperationUpdateStatus {
-		return cl.wrapped(fmt.Errorf("%w: a write through the status subresource cannot record it (its metadata is not stored)", ErrInvalidRequestID))
+	if err := cl.cannotKeepRequestID(); err != nil {
+		return cl.wrapped(err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // Kind describes the kind a generated helper works on: its group and kind,
@@ -17,6 +18,12 @@ type Kind struct {
 	// the API server then ignores status in a write of the main resource
 	// and everything but status in a write of /status.
 	StatusSubresource bool
+	// StatusRequestLog, when set, returns the field of obj's status that
+	// keeps the request IDs of its writes through /status ([WithRequestID]):
+	// those writes do not store metadata, where the other writes keep
+	// theirs. The generator sets it from the kind's +conflict:requestLog
+	// marker. Without it, a status write with a request ID fails at once.
+	StatusRequestLog func(obj client.Object) *[]string
 }
 
 // unwritable returns the JSON paths of the fields that mutate changed from

@@ -3,6 +3,7 @@ package conflict
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"strconv"
 	"strings"
 	"time"
@@ -48,8 +49,11 @@ var ErrInvalidRequestID = errors.New("invalid request ID")
 // caller's retries): an ID only ever suppresses a request that carries it,
 // on the object it names. Writes through the main resource keep the log in
 // the [RequestLogAnnotation] annotation, bounded by [RequestLogTTL] and
-// [RequestLogSize]. Status writes do not store metadata: UpdateStatus with
-// a request ID fails at once.
+// [RequestLogSize]. Status writes do not store metadata: they keep theirs
+// in the status field that the kind's +conflict:requestLog marker names
+// ([Kind.StatusRequestLog]), with the same entries and bounds; for a kind
+// without it, UpdateStatus with a request ID fails at once with
+// [ErrNoStatusRequestLog].
 func WithRequestID(id string) Option {
 	return func(o *options) { o.requestID, o.hasRequestID = id, true }
 }
@@ -70,7 +74,12 @@ func checkRequestID(id string) error {
 
 // requestLogged reports whether the log in annotations holds id.
 func requestLogged(annotations map[string]string, id string) bool {
-	for entry := range strings.FieldsSeq(annotations[RequestLogAnnotation]) {
+	return logHolds(strings.FieldsSeq(annotations[RequestLogAnnotation]), id)
+}
+
+// logHolds reports whether the entries of a request log hold id.
+func logHolds(entries iter.Seq[string], id string) bool {
+	for entry := range entries {
 		if logged, _, ok := strings.Cut(entry, "@"); ok && logged == id {
 			return true
 		}
@@ -81,7 +90,13 @@ func requestLogged(annotations map[string]string, id string) bool {
 // recordRequest returns the log in log with id appended at now, without
 // the entries that are out of its bounds.
 func recordRequest(log, id string, now time.Time) string {
-	entries := strings.Fields(log)
+	return strings.Join(appendRequest(strings.Fields(log), id, now), " ")
+}
+
+// appendRequest returns a new list of the entries of a request log that
+// are within its bounds, with id appended at now. Both logs, the
+// annotation and the status field, are bounded by it.
+func appendRequest(entries []string, id string, now time.Time) []string {
 	kept := make([]string, 0, min(len(entries)+1, RequestLogSize))
 	oldest := now.Add(-RequestLogTTL).Unix()
 	for _, entry := range entries {
@@ -97,6 +112,5 @@ func recordRequest(log, id string, now time.Time) string {
 	if len(kept) >= RequestLogSize {
 		kept = kept[len(kept)-RequestLogSize+1:]
 	}
-	kept = append(kept, id+"@"+strconv.FormatInt(now.Unix(), 10))
-	return strings.Join(kept, " ")
+	return append(kept, id+"@"+strconv.FormatInt(now.Unix(), 10))
 }

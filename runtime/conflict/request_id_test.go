@@ -102,8 +102,8 @@ func TestCombinedRequestsRecordEveryIDInOneWrite(t *testing.T) {
 }
 
 // A mutate that changes nothing records nothing; a malformed ID, or one
-// given to a status write (which cannot record it), is refused before
-// anything is read or written.
+// given to a status write of a kind that names no status log (the write
+// cannot record it), is refused before anything is read or written.
 func TestRequestIDsThatCannotBeKept(t *testing.T) {
 	h, server := newEnv(t, seed())
 	if err := updateWidget(testCtx(t), h, byName(), func(*Widget) error { return nil }, conflict.WithRequestID("noop")); err != nil {
@@ -120,8 +120,8 @@ func TestRequestIDsThatCannotBeKept(t *testing.T) {
 		}
 	}
 	err := updateWidgetStatus(testCtx(t), h, byName(), func(w *Widget) error { w.Status.Ready = true; return nil }, conflict.WithRequestID("ok-id"))
-	if !errors.Is(err, conflict.ErrInvalidRequestID) {
-		t.Errorf("status write: err = %v, want ErrInvalidRequestID", err)
+	if !errors.Is(err, conflict.ErrNoStatusRequestLog) || !strings.Contains(err.Error(), "+conflict:requestLog=") {
+		t.Errorf("status write of a kind without a status log: err = %v, want ErrNoStatusRequestLog naming the marker", err)
 	}
 	if h.gets.Load() != 0 || h.writes.Load() != 0 {
 		t.Errorf("refused calls made %d reads and %d writes, want none", h.gets.Load(), h.writes.Load())

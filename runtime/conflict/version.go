@@ -8,3 +8,8 @@ package conflict
 // Version 2: the helpers take a [Kind] (with its status subresource)
 // instead of a schema.GroupKind.
 const SupportPackageIsVersion2 = true
+
+// SupportPackageIsVersion3 is referenced by generated files that need
+// version 3: a [Kind] may name its status request log
+// ([Kind.StatusRequestLog], from the +conflict:requestLog marker).
+const SupportPackageIsVersion3 = true

@@ -26,6 +26,9 @@ type WidgetStatus struct {
 	Ready              bool               `json:"ready,omitempty"`
 	Conditions         []metav1.Condition `json:"conditions,omitempty"`
 	ObservedGeneration int64              `json:"observedGeneration,omitempty"`
+	// RequestLog keeps the request IDs of status writes for the kinds
+	// that name it (loggedWidgetKind).
+	RequestLog []string `json:"requestLog,omitempty"`
 }
 
 type WidgetList struct {
@@ -74,6 +77,10 @@ func (in *WidgetStatus) DeepCopyInto(out *WidgetStatus) {
 			in.Conditions[i].DeepCopyInto(&out.Conditions[i])
 		}
 	}
+	if in.RequestLog != nil {
+		out.RequestLog = make([]string, len(in.RequestLog))
+		copy(out.RequestLog, in.RequestLog)
+	}
 }
 
 func (in *WidgetList) DeepCopyInto(out *WidgetList) {
@@ -114,4 +121,13 @@ func newScheme() *runtime.Scheme {
 	s.AddKnownTypes(widgetGV, &Widget{}, &WidgetList{})
 	metav1.AddToGroupVersion(s, widgetGV)
 	return s
+}
+
+func (in *WidgetStatus) DeepCopy() *WidgetStatus {
+	if in == nil {
+		return nil
+	}
+	out := new(WidgetStatus)
+	in.DeepCopyInto(out)
+	return out
 }

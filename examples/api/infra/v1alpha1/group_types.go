@@ -74,13 +74,23 @@ type GroupStatus struct {
 	// +listMapKey=type
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// RequestLog holds the IDs of the recent requests that wrote this
+	// status, "<id>@<unix seconds>", oldest first, so that a request
+	// retried after its answer was lost is not applied twice. The conflict
+	// runtime writes it; it keeps at most 64 entries of the last 15
+	// minutes.
+	// +optional
+	RequestLog []string `json:"requestLog,omitempty"`
 }
 
 // Group is a set of Nodes that the cluster autoscaler scales as one node
-// group.
+// group. A status write of a request (an autoscaler's call) records its
+// ID in status.requestLog.
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:scope=Cluster
+// +conflict:requestLog=Status.RequestLog
 type Group struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

@@ -33,8 +33,15 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 )
 
-// This file needs a conflict runtime that supports version 2 of the generated code.
-const _ = conflict.SupportPackageIsVersion2
+// This file needs a conflict runtime that supports version 3 of the generated code.
+const _ = conflict.SupportPackageIsVersion3
+
+// conflictRequestLogGroup returns where a Group keeps the request IDs of its
+// status writes: status.requestLog (+conflict:requestLog=Status.RequestLog), the
+// StatusRequestLog of its conflict.Kind. See conflict.WithRequestID.
+func conflictRequestLogGroup(obj client.Object) *[]string {
+	return &obj.(*infrav1alpha1.Group).Status.RequestLog
+}
 
 // UpdateGroupWithRetry applies mutate to a fresh copy of the Group named by obj and
 // updates it, reading it again and retrying when the API server answers
@@ -43,21 +50,21 @@ const _ = conflict.SupportPackageIsVersion2
 // and nothing is written, and a mutate that changes nothing writes nothing.
 // On success obj holds the server's answer. See conflict.Update.
 func UpdateGroupWithRetry(ctx context.Context, c client.Client, obj *infrav1alpha1.Group, mutate func(*infrav1alpha1.Group) error, opts ...conflict.Option) error {
-	return conflict.Update(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, StatusSubresource: true}, obj, mutate, opts...)
+	return conflict.Update(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, StatusSubresource: true, StatusRequestLog: conflictRequestLogGroup}, obj, mutate, opts...)
 }
 
 // UpdateGroupStatusWithRetry is UpdateGroupWithRetry through the status
 // subresource: only the status is written, conditions, observedGeneration
 // and every other status field in one request. See conflict.UpdateStatus.
 func UpdateGroupStatusWithRetry(ctx context.Context, c client.Client, obj *infrav1alpha1.Group, mutate func(*infrav1alpha1.Group) error, opts ...conflict.Option) error {
-	return conflict.UpdateStatus(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, StatusSubresource: true}, obj, mutate, opts...)
+	return conflict.UpdateStatus(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, StatusSubresource: true, StatusRequestLog: conflictRequestLogGroup}, obj, mutate, opts...)
 }
 
 // CreateOrUpdateGroupWithRetry creates the Group named by obj, with mutate applied,
 // if it does not exist, and otherwise updates it as UpdateGroupWithRetry does.
 // See conflict.CreateOrUpdate.
 func CreateOrUpdateGroupWithRetry(ctx context.Context, c client.Client, obj *infrav1alpha1.Group, mutate func(*infrav1alpha1.Group) error, opts ...conflict.Option) (controllerutil.OperationResult, error) {
-	return conflict.CreateOrUpdate(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, StatusSubresource: true}, obj, mutate, opts...)
+	return conflict.CreateOrUpdate(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, StatusSubresource: true, StatusRequestLog: conflictRequestLogGroup}, obj, mutate, opts...)
 }
 
 // GroupNeedsReconcile reports whether obj's spec changed since its status was
@@ -104,13 +111,13 @@ func MergeGroup(base, current, desired *infrav1alpha1.Group) (*infrav1alpha1.Gro
 // UpdateGroupWithRetry does. A *conflict.MergeError stops it and nothing is written.
 // On success modified holds the server's answer. See conflict.UpdateFrom.
 func UpdateGroupFrom(ctx context.Context, c client.Client, original, modified *infrav1alpha1.Group, opts ...conflict.Option) error {
-	return conflict.UpdateFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, StatusSubresource: true}, original, modified, MergeGroup, opts...)
+	return conflict.UpdateFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, StatusSubresource: true, StatusRequestLog: conflictRequestLogGroup}, original, modified, MergeGroup, opts...)
 }
 
 // UpdateGroupStatusFrom is UpdateGroupFrom through the status subresource.
 // See conflict.UpdateStatusFrom.
 func UpdateGroupStatusFrom(ctx context.Context, c client.Client, original, modified *infrav1alpha1.Group, opts ...conflict.Option) error {
-	return conflict.UpdateStatusFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, StatusSubresource: true}, original, modified, MergeGroup, opts...)
+	return conflict.UpdateStatusFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, StatusSubresource: true, StatusRequestLog: conflictRequestLogGroup}, original, modified, MergeGroup, opts...)
 }
 
 // UpdateNodeWithRetry applies mutate to a fresh copy of the Node named by obj and
@@ -226,6 +233,7 @@ func conflictMergeGroupStatus(m *conflict.Merger, name string, s conflict.Strate
 	out.ReadyNodes = conflict.MergeSet(m, "readyNodes", base.ReadyNodes, current.ReadyNodes, desired.ReadyNodes)
 	out.ObservedGeneration = conflict.Leaf(m, "observedGeneration", s, base.ObservedGeneration, current.ObservedGeneration, desired.ObservedGeneration)
 	out.Conditions = conflict.MergeListMap(m, "conditions", s, base.Conditions, current.Conditions, desired.Conditions, "type", conflictKeyMetav1ConditionByType, conflictMergeMetav1Condition)
+	out.RequestLog = conflict.AtomicSlice(m, "requestLog", s, base.RequestLog, current.RequestLog, desired.RequestLog)
 	return out
 }
 

@@ -37,12 +37,21 @@ type CronJobStatus struct {
 	Active             int32              `json:"active,omitempty"`
 	ObservedGeneration int64              `json:"observedGeneration,omitempty"`
 	Conditions         []metav1.Condition `json:"conditions,omitempty"`
+	Tracking           `json:",inline"`
+}
+
+// Tracking is inlined into a status: the request log is promoted from it.
+type Tracking struct {
+	Requests []string `json:"requests,omitempty"`
 }
 
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 
-// CronJob has its root markers in a detached comment block.
+// CronJob has its root markers in a detached comment block, and keeps the
+// request IDs of its status writes in a field promoted from an inlined
+// struct.
+// +conflict:requestLog=Status.Requests
 type CronJob struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
