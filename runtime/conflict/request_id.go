@@ -49,7 +49,8 @@ var ErrInvalidRequestID = errors.New("invalid request ID")
 // on the object it names. Writes through the main resource keep the log in
 // the [RequestLogAnnotation] annotation, bounded by [RequestLogTTL] and
 // [RequestLogSize]. Status writes do not store metadata: UpdateStatus with
-// a request ID fails at once.
+// a request ID fails at once. Without this option, the ID a server's
+// interceptor put into the context with [ContextWithRequestID] is used.
 func WithRequestID(id string) Option {
 	return func(o *options) { o.requestID, o.hasRequestID = id, true }
 }
