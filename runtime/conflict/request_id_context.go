@@ -108,3 +108,8 @@ func nthRequestID(id string, n int) string {
 	}
 	return id + suffix
 }
+
+// ValidateRequestID reports why id cannot be a request ID (wrapping
+// [ErrInvalidRequestID]), or nil: for a server to refuse a request before
+// its handler runs.
+func ValidateRequestID(id string) error { return checkRequestID(id) }
