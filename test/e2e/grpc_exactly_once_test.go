@@ -66,7 +66,7 @@ func TestGRPCIncreasesAreExactlyOnce(t *testing.T) {
 					})
 				}
 				if restart {
-					require.Eventually(t, func() bool { return done.Load() >= clients*perClient/2 }, time.Minute, time.Millisecond)
+					require.Eventually(t, func() bool { return done.Load() >= clients*perClient/2 }, 5*time.Minute, 10*time.Millisecond)
 					ps.restart()
 				}
 				wg.Wait()
