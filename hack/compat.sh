@@ -7,6 +7,9 @@
 #     without any version in its module graph moving (go list -m all after
 #     go mod tidy is the same but for the runtime itself), its go directive
 #     included, and without the generator's dependencies joining the graph;
+#     and a module at those versions that serves gRPC (imports grpc) can
+#     add runtime/conflict/conflictgrpc with nothing in its graph moving
+#     or joining;
 #  2. range: the runtime and the examples' generated code (with their API
 #     types and tests, and the kubebuilder sample) build, vet and pass
 #     their tests against the oldest and the newest supported
@@ -102,6 +105,52 @@ for m in github.com/conflict-gen/conflict-gen sigs.k8s.io/controller-tools githu
 done
 $GO build ./...
 [ "$fail" = 0 ] || exit 1
+
+# 1b. An adopter that serves gRPC (imports grpc) adds conflictgrpc: no
+# module in its graph moves or joins. (Importing grpc at all loads grpc's
+# own requirements into the graph, with or without conflictgrpc.)
+echo "== adoption: controller-runtime $oldest_cr and grpc, then conflictgrpc"
+mkdir "$tmp/grpc-adopter"
+cd "$tmp/grpc-adopter"
+$GO mod init example.com/adopter >/dev/null 2>&1
+$GO mod edit -go="$runtime_go"
+pins "$oldest_cr" "$oldest_k8s"
+cat >main.go <<'GO'
+package main
+
+import (
+	"google.golang.org/grpc"
+	ctrl "sigs.k8s.io/controller-runtime"
+)
+
+func main() { _, _ = ctrl.NewManager, grpc.NewServer }
+GO
+$GO mod tidy
+before=$($GO list -m all)
+cat >main.go <<'GO'
+package main
+
+import (
+	"google.golang.org/grpc"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/conflict-gen/conflict-gen/runtime/conflict/conflictgrpc"
+)
+
+func main() { _, _, _ = ctrl.NewManager, grpc.NewServer, conflictgrpc.UnaryServerInterceptor }
+GO
+$GO mod edit -require=github.com/conflict-gen/conflict-gen/runtime@v0.0.0 \
+	-replace=github.com/conflict-gen/conflict-gen/runtime="$repo/runtime"
+$GO mod tidy
+after=$($GO list -m all)
+moved=$(diff <(echo "$before") <(echo "$after") | sed -n 's/^> //p' | grep -v '^github.com/conflict-gen/conflict-gen/runtime ' || true)
+if [ -n "$moved" ]; then
+	echo "FAIL: requiring conflictgrpc added or moved modules:"
+	echo "$moved"
+	exit 1
+fi
+echo "ok: grpc stays at $(echo "$after" | awk '$1 == "google.golang.org/grpc" {print $2}'), nothing added or moved"
+$GO build ./...
 
 # 2. Range: the runtime and the generated examples, oldest and newest.
 for pair in "$oldest_cr $oldest_k8s" "$newest_cr $newest_k8s"; do

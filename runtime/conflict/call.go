@@ -65,6 +65,7 @@ func newCall[O any, T Object[O]](ctx context.Context, c client.Client, kind Kind
 		mutate:    mutate,
 		uid:       obj.GetUID(),
 	}
+	cl.takeRequestID(ctx)
 	if cl.reader == nil {
 		cl.reader = c
 	}

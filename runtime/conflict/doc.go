@@ -39,4 +39,10 @@
 // caller that cannot know its outcome gets [ErrOutcomeUnknown]. When
 // retries run out the error is a [*Error]; it unwraps to the last API
 // error, so apierrors.IsConflict still reports true.
+//
+// A caller that retries after [ErrOutcomeUnknown] makes the call
+// exactly-once with a request ID ([WithRequestID], or one a server put
+// into the context with [ContextWithRequestID]), recorded in the object in
+// the same write as the change. Package conflictgrpc carries request IDs
+// through gRPC and maps this package's errors to gRPC status codes.
 package conflict

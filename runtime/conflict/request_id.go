@@ -53,7 +53,8 @@ var ErrInvalidRequestID = errors.New("invalid request ID")
 // in the status field that the kind's +conflict:requestLog marker names
 // ([Kind.StatusRequestLog]), with the same entries and bounds; for a kind
 // without it, UpdateStatus with a request ID fails at once with
-// [ErrNoStatusRequestLog].
+// [ErrNoStatusRequestLog]. Without this option, the ID a server's
+// interceptor put into the context with [ContextWithRequestID] is used.
 func WithRequestID(id string) Option {
 	return func(o *options) { o.requestID, o.hasRequestID = id, true }
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
 // The log keeps at most RequestLogSize entries, none older than
@@ -44,5 +46,28 @@ func TestExpiredRequestIsNoLongerLogged(t *testing.T) {
 	log = recordRequest(log, "other", now)
 	if requestLogged(map[string]string{RequestLogAnnotation: log}, "r") {
 		t.Errorf("log %q still holds the expired request", log)
+	}
+}
+
+// The n-th write of a request to one object has an ID of its own, which
+// stays within the runtime's limits also for the longest IDs; writes to
+// other objects do not move the count.
+func TestNthRequestID(t *testing.T) {
+	r := &contextRequestID{id: "req"}
+	a := objectRef{key: client.ObjectKey{Name: "a"}}
+	b := objectRef{key: client.ObjectKey{Name: "b"}}
+	got := []string{r.next(a), r.next(b), r.next(a), r.next(a), r.next(b)}
+	want := []string{"req", "req", "req/2", "req/3", "req/2"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("IDs %v, want %v", got, want)
+	}
+	long := strings.Repeat("x", maxRequestIDLen)
+	for _, id := range []string{nthRequestID(long, 2), nthRequestID(long, 1000)} {
+		if err := checkRequestID(id); err != nil || strings.HasPrefix(id, "xxx") {
+			t.Errorf("%q: %v; want a valid hashed ID", id, err)
+		}
+	}
+	if nthRequestID(long, 2) == nthRequestID(long[1:], 2) {
+		t.Error("two long IDs derive the same ID")
 	}
 }

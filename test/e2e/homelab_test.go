@@ -17,6 +17,7 @@ import (
 
 	infrav1alpha1 "github.com/conflict-gen/conflict-gen/examples/api/infra/v1alpha1"
 	"github.com/conflict-gen/conflict-gen/examples/homelab"
+	"github.com/conflict-gen/conflict-gen/examples/homelab/providerpb"
 )
 
 func createGroup(t *testing.T, c client.Client, name string, target, max int32) *infrav1alpha1.Group {
@@ -63,38 +64,37 @@ func TestConcurrentIncreaseSizeRequestsAddUp(t *testing.T) {
 	assert.Equal(t, want, g.Spec.TargetSize)
 }
 
+// The Provider's failures reach a gRPC client as status codes.
 func TestIncreaseSizeErrorsAreGRPCCodes(t *testing.T) {
-	c := newClient(t)
-	createGroup(t, c, "bounded", 9, 10)
-	p := &homelab.Provider{Client: c, APIReader: c}
+	createGroup(t, newClient(t), "bounded", 9, 10)
+	cl := serveProvider(t, nil).dial(t)
 
-	_, err := p.NodeGroupIncreaseSize(ctx(t), &homelab.NodeGroupIncreaseSizeRequest{Id: "bounded", Delta: 2})
+	_, err := cl.NodeGroupIncreaseSize(ctx(t), &providerpb.NodeGroupIncreaseSizeRequest{Id: "bounded", Delta: 2})
 	assert.Equal(t, codes.FailedPrecondition, status.Code(err), "%v", err)
-	_, err = p.NodeGroupIncreaseSize(ctx(t), &homelab.NodeGroupIncreaseSizeRequest{Id: "missing", Delta: 1})
+	_, err = cl.NodeGroupIncreaseSize(ctx(t), &providerpb.NodeGroupIncreaseSizeRequest{Id: "missing", Delta: 1})
 	assert.Equal(t, codes.NotFound, status.Code(err), "%v", err)
-	_, err = p.NodeGroupIncreaseSize(ctx(t), &homelab.NodeGroupIncreaseSizeRequest{Id: "bounded", Delta: 0})
+	_, err = cl.NodeGroupIncreaseSize(ctx(t), &providerpb.NodeGroupIncreaseSizeRequest{Id: "bounded", Delta: 0})
 	assert.Equal(t, codes.InvalidArgument, status.Code(err), "%v", err)
 	expired, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel()
-	_, err = p.NodeGroupIncreaseSize(expired, &homelab.NodeGroupIncreaseSizeRequest{Id: "bounded", Delta: 1})
+	_, err = cl.NodeGroupIncreaseSize(expired, &providerpb.NodeGroupIncreaseSizeRequest{Id: "bounded", Delta: 1})
 	assert.Equal(t, codes.DeadlineExceeded, status.Code(err), "%v", err)
 }
 
 func TestAssignNodeMovedByAnotherWriterIsFailedPrecondition(t *testing.T) {
 	c := newClient(t)
 	createNode(t, c, "assign")
-	p := &homelab.Provider{Client: c, APIReader: c}
-
 	// The handler reads the Node, then someone else moves it before the
 	// handler writes: the write conflicts, the merge finds groupRef
 	// changed on both sides.
 	interceptor := &moveOnFirstUpdate{Client: c, t: t, moveTo: "g2"}
-	p.Client = interceptor
-	_, err := p.NodeGroupAssign(ctx(t), &homelab.NodeGroupAssignRequest{Node: "assign", Id: "g3"})
+	cl := serve(t, func() *homelab.Provider { return &homelab.Provider{Client: interceptor, APIReader: c} }).dial(t)
+
+	_, err := cl.NodeGroupAssign(ctx(t), &providerpb.NodeGroupAssignRequest{Node: "assign", Id: "g3"})
 	assert.Equal(t, codes.FailedPrecondition, status.Code(err), "%v", err)
 	assert.Equal(t, "g2", getNode(t, c, "assign").Spec.GroupRef, "the other writer's move stands")
 
-	_, err = p.NodeGroupAssign(ctx(t), &homelab.NodeGroupAssignRequest{Node: "assign", Id: "g3"})
+	_, err = cl.NodeGroupAssign(ctx(t), &providerpb.NodeGroupAssignRequest{Node: "assign", Id: "g3"})
 	require.NoError(t, err, "without a concurrent move it succeeds")
 	assert.Equal(t, "g3", getNode(t, c, "assign").Spec.GroupRef)
 }

@@ -170,23 +170,27 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		rv = resourceVersionOf(body)
 	}
+	f := p.match(r, body)
+	rec := &statusRecorder{ResponseWriter: w}
 	if write {
 		p.mu.Lock()
 		p.writing++
 		p.mu.Unlock()
+		// Deferred: the reverse proxy panics with http.ErrAbortHandler
+		// when the client goes away while the answer is being copied, and
+		// the write must still be recorded and counted as answered, or
+		// Writes would wait for it forever.
+		defer func() {
+			p.mu.Lock()
+			p.writes = append(p.writes, Write{Method: r.Method, Path: r.URL.Path, ResourceVersion: rv, At: start,
+				Status: rec.status, Faulted: f != nil && (f.Status != 0 || f.Drop || f.LoseAnswer), Tag: r.Header.Get(TagHeader)})
+			if p.writing--; p.writing == 0 {
+				p.idle.Broadcast()
+			}
+			p.mu.Unlock()
+		}()
 	}
-	f := p.match(r, body)
-	rec := &statusRecorder{ResponseWriter: w}
 	p.serve(rec, r, f)
-	if write {
-		p.mu.Lock()
-		p.writes = append(p.writes, Write{Method: r.Method, Path: r.URL.Path, ResourceVersion: rv, At: start,
-			Status: rec.status, Faulted: f != nil && (f.Status != 0 || f.Drop || f.LoseAnswer), Tag: r.Header.Get(TagHeader)})
-		if p.writing--; p.writing == 0 {
-			p.idle.Broadcast()
-		}
-		p.mu.Unlock()
-	}
 }
 
 // serve answers r: with f's fault, or from the API server.
