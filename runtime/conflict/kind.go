@@ -17,6 +17,9 @@ type Kind struct {
 	// the API server then ignores status in a write of the main resource
 	// and everything but status in a write of /status.
 	StatusSubresource bool
+	// Apply is the kind's schema for server-side apply ([Apply],
+	// [ApplyStatus]); nil where the generator emitted none.
+	Apply *ApplyType
 }
 
 // unwritable returns the JSON paths of the fields that mutate changed from
