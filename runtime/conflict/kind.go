@@ -38,7 +38,7 @@ func (k Kind) unwritable(op Operation, before, after any) []string {
 		return nil
 	}
 	switch {
-	case op == OperationUpdateStatus:
+	case op.throughStatus():
 		return changedFields(b, a, "", status.Index[0])
 	case k.StatusSubresource:
 		if !equality.Semantic.DeepEqual(b.Field(status.Index[0]).Interface(), a.Field(status.Index[0]).Interface()) {
