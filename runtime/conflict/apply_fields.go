@@ -135,7 +135,14 @@ func applyConfig(cur *typed.TypedValue, owned *fieldpath.Set, deltas []applyDelt
 		fields = fields.Union(d.changed).RecursiveDifference(d.removed)
 		removed = removed.Union(d.removed)
 	}
-	fields = fields.Leaves()
+	// Only leaves and list elements are applied: a struct, map or list
+	// that a managedFields entry names as a member (".") is not sent
+	// whole, or the elements of other managers in it would be taken.
+	present, err := working.ToFieldSet()
+	if err != nil {
+		return nil, false, err
+	}
+	fields = fields.Leaves().Intersection(present)
 	config = working.ExtractItems(fields, typed.WithAppendKeyFields())
 	before := cur.ExtractItems(fields.Union(removed), typed.WithAppendKeyFields())
 	cmp, err := before.Compare(config)
