@@ -132,11 +132,33 @@ func (ac *applyCall[O, T]) run(st *applyState[O, T]) error {
 		}
 		if !d.empty() {
 			ac.base, ac.trusted, ac.delta = base, trusted, d
-			return st.submit(ac)
+			if err := st.submit(ac); !errors.Is(err, errStartOver) {
+				return err
+			}
+			continue // by name, on an object replaced since: read it
 		}
 		// Nothing changed on the caller's own copy, which may be stale
 		// or edited: confirm against a read.
 	}
+}
+
+// replaced reports whether err is the API server's refusal of an apply
+// whose uid is not the object's (it was deleted and created again): 422
+// with metadata.uid "field is immutable", or a 409 precondition failure.
+func replaced(err error) bool {
+	if apierrors.IsConflict(err) && strings.Contains(err.Error(), "UID in precondition") {
+		return true
+	}
+	var status apierrors.APIStatus
+	if !apierrors.IsInvalid(err) || !errors.As(err, &status) || status.Status().Details == nil {
+		return false
+	}
+	for _, cause := range status.Status().Details.Causes {
+		if cause.Field == "metadata.uid" {
+			return true
+		}
+	}
+	return false
 }
 
 // refusedApply is why the call cannot start, or nil.
@@ -224,9 +246,15 @@ func (ac *applyCall[O, T]) deltaFrom(base T) (applyDelta, error) {
 	return d, nil
 }
 
+// errStartOver answers a call made by name whose apply met an object
+// replaced since the one it started from: it starts over from a read.
+var errStartOver = errors.New("the object was replaced: start over from a read")
+
 // body is the apply request's body: config with the object's apiVersion,
-// kind, name and namespace.
-func (cl *call[O, T]) body(config map[string]any) ([]byte, error) {
+// kind, name and namespace, and uid when known: the API server then
+// refuses the apply if the object was deleted and created again since
+// (a mutation meant for the old object is not applied to the new one).
+func (cl *call[O, T]) body(config map[string]any, uid types.UID) ([]byte, error) {
 	gvk, err := apiutil.GVKForObject(T(new(O)), cl.client.Scheme())
 	if err != nil {
 		return nil, err
@@ -241,6 +269,9 @@ func (cl *call[O, T]) body(config map[string]any) ([]byte, error) {
 		meta = map[string]any{}
 	}
 	meta["name"] = cl.key.Name
+	if uid != "" {
+		meta["uid"] = string(uid)
+	}
 	if cl.key.Namespace != "" {
 		meta["namespace"] = cl.key.Namespace
 	}

@@ -288,7 +288,7 @@ func (st *applyState[O, T]) send(batch []*applyCall[O, T], last T) {
 			continue
 		}
 		fields, _ := config.AsValue().Unstructured().(map[string]any)
-		body, err := lead.body(fields)
+		body, err := lead.body(fields, cur.GetUID())
 		if err != nil {
 			fail(lead.wrapped(err))
 			return
@@ -304,8 +304,28 @@ func (st *applyState[O, T]) send(batch []*applyCall[O, T], last T) {
 			st.answerAll(batch, answer, nil)
 			return
 		}
+		if replaced(err) {
+			st.forget(cur)
+			st.answerAll(batch, nil, func(ac *applyCall[O, T]) error {
+				if ac.obj.GetUID() == "" {
+					return errStartOver
+				}
+				return ac.wrapped(ErrObjectReplaced)
+			})
+			return
+		}
 		st.refusedApply(batch, err)
 		return
+	}
+}
+
+// forget drops obj if it is the newest object kept: it is of an
+// incarnation of the object that was deleted.
+func (st *applyState[O, T]) forget(obj T) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.last == obj {
+		st.last = nil
 	}
 }
 
