@@ -22,6 +22,8 @@ type Package struct {
 	MergeStructs []*MergeStruct
 	// MergeKeys are the key functions of the list maps, sorted by name.
 	MergeKeys []*MergeKey
+	// Apply is the server-side apply schema of the kinds.
+	Apply *ApplySchema
 	// Reserved are identifiers declared at the output package's scope that
 	// generated imports must not shadow. Only set when the output is the API
 	// package itself.
@@ -63,6 +65,9 @@ type Kind struct {
 	Condition *ConditionType
 	// Merge is the kind's three-way merge.
 	Merge *MergeStruct
+	// ApplyType is the name of the kind's root type in the package's
+	// ApplySchema.
+	ApplyType string
 }
 
 // ConditionType is a condition type of another project with
@@ -155,11 +160,26 @@ func (k *Kind) UpdateStatusFromFunc() string { return "Update" + k.Name + "Statu
 // SetConditionFunc is the name of the kind's condition setter.
 func (k *Kind) SetConditionFunc() string { return "Set" + k.Name + "Condition" }
 
+// ApplyFunc is the name of the kind's server-side apply helper.
+func (k *Kind) ApplyFunc() string { return "Apply" + k.Name }
+
+// ApplyStatusFunc is the name of the kind's server-side apply helper for
+// the status subresource.
+func (k *Kind) ApplyStatusFunc() string { return "Apply" + k.Name + "Status" }
+
+// KindVar is the name of the package variable that holds the kind's
+// conflict.Kind, which every helper of the kind passes to the runtime.
+func (k *Kind) KindVar() string { return "conflict" + k.Name + "Kind" }
+
+// ApplySchemaConst is the name of the constant that holds a generated
+// package's server-side apply schema.
+const ApplySchemaConst = "conflictApplySchema"
+
 // Declared lists every name the generated file declares for the kind.
 func (k *Kind) Declared() []string {
-	names := []string{k.UpdateFunc(), k.CreateOrUpdateFunc(), k.MergeFunc(), k.UpdateFromFunc()}
+	names := []string{k.UpdateFunc(), k.CreateOrUpdateFunc(), k.MergeFunc(), k.UpdateFromFunc(), k.ApplyFunc()}
 	if k.StatusSubresource {
-		names = append(names, k.UpdateStatusFunc(), k.UpdateStatusFromFunc())
+		names = append(names, k.UpdateStatusFunc(), k.UpdateStatusFromFunc(), k.ApplyStatusFunc())
 	}
 	if k.ObservedGeneration != nil {
 		names = append(names, k.NeedsReconcileFunc(), k.SetObservedGenerationFunc())
@@ -193,4 +213,6 @@ var Helpers = []Helper{
 	{"MergeX", "", "three-way merge of base, current and desired, field by field as the markers say"},
 	{"UpdateXFrom", "", "writes modified; on a conflict merges (original, a fresh read, modified) with MergeX and writes the result"},
 	{"UpdateXStatusFrom", "with a status subresource", "the same through /status"},
+	{"ApplyX", "", "server-side apply of the fields this field owner owns after mutate: those it applied before and those mutate set; no request when they are unchanged"},
+	{"ApplyXStatus", "with a status subresource", "the same through /status"},
 }
