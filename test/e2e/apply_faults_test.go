@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	infrav1alpha1 "github.com/conflict-gen/conflict-gen/examples/api/infra/v1alpha1"
+	helpers "github.com/conflict-gen/conflict-gen/examples/zz_generated/infra/v1alpha1"
 	"github.com/conflict-gen/conflict-gen/runtime/conflict"
 	"github.com/conflict-gen/conflict-gen/test/harness"
 )
@@ -61,16 +62,16 @@ func TestApplyServerErrors(t *testing.T) {
 			name := "apply-fault-" + string(rune('a'+i))
 			createNode(t, c, name)
 			opt := conflict.WithFieldOwner("faulty")
-			require.NoError(t, applyNode(ctx(t), c, byName(name), setPricing(1), opt))
+			require.NoError(t, helpers.ApplyNode(ctx(t), c, byName(name), setPricing(1), opt))
 			proxy.Writes()
 			fault := tc.fault
 			fault.Count = 1
 			proxy.Inject(&fault)
-			err := applyNode(ctx(t), c, byName(name), setPricing(2), opt)
+			err := helpers.ApplyNode(ctx(t), c, byName(name), setPricing(2), opt)
 			require.Error(t, err)
 			tc.check(t, err)
 			assert.Len(t, proxy.Writes(), 1, "one request, not retried")
-			require.NoError(t, applyNode(ctx(t), c, byName(name), setPricing(2), opt), "applying again is safe")
+			require.NoError(t, helpers.ApplyNode(ctx(t), c, byName(name), setPricing(2), opt), "applying again is safe")
 			assert.Equal(t, int64(2), getNode(t, c, name).Spec.Pricing)
 		})
 	}
@@ -84,16 +85,16 @@ func TestApplyHangingServer(t *testing.T) {
 	const name = "apply-hang"
 	createNode(t, c, name)
 	opt := conflict.WithFieldOwner("hang")
-	require.NoError(t, applyNode(ctx(t), c, byName(name), setPricing(1), opt))
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, byName(name), setPricing(1), opt))
 	proxy.Inject(&harness.Fault{Latency: 3 * time.Second, Count: 1})
 	short, cancel := context.WithTimeout(ctx(t), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err := applyNode(short, c, byName(name), setPricing(2), opt)
+	err := helpers.ApplyNode(short, c, byName(name), setPricing(2), opt)
 	assert.ErrorIs(t, err, conflict.ErrOutcomeUnknown)
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.Less(t, time.Since(start), 2*time.Second, "returned when its context ended")
-	require.NoError(t, applyNode(ctx(t), c, byName(name), setPricing(3), opt))
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, byName(name), setPricing(3), opt))
 	assert.Equal(t, int64(3), getNode(t, c, name).Spec.Pricing)
 }
 
@@ -106,16 +107,16 @@ func TestApplyObjectReplaced(t *testing.T) {
 	createNode(t, c, name)
 	opt := conflict.WithFieldOwner("replacer")
 	old := byName(name)
-	require.NoError(t, applyNode(ctx(t), c, old, setPricing(5), opt))
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, old, setPricing(5), opt))
 	require.NoError(t, c.Delete(ctx(t), getNode(t, c, name)))
 	fresh := createNode(t, c, name)
 
-	err := applyNode(ctx(t), c, old, setPricing(6), opt)
+	err := helpers.ApplyNode(ctx(t), c, old, setPricing(6), opt)
 	require.ErrorIs(t, err, conflict.ErrObjectReplaced)
 	got := getNode(t, c, name)
 	assert.Equal(t, fresh.ResourceVersion, got.ResourceVersion, "nothing written into the new object")
 
-	require.NoError(t, applyNode(ctx(t), c, byName(name), setPricing(7), opt))
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, byName(name), setPricing(7), opt))
 	got = getNode(t, c, name)
 	assert.Equal(t, fresh.UID, got.UID)
 	assert.Equal(t, int64(7), got.Spec.Pricing)
@@ -128,10 +129,10 @@ func TestApplyMutatePanics(t *testing.T) {
 	const name = "apply-panic"
 	createNode(t, c, name)
 	opt := conflict.WithFieldOwner("panicky")
-	require.NoError(t, applyNode(ctx(t), c, byName(name), setPricing(1), opt))
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, byName(name), setPricing(1), opt))
 	assert.PanicsWithValue(t, "mutate broke", func() {
-		_ = applyNode(ctx(t), c, byName(name), func(*infrav1alpha1.Node) error { panic("mutate broke") }, opt)
+		_ = helpers.ApplyNode(ctx(t), c, byName(name), func(*infrav1alpha1.Node) error { panic("mutate broke") }, opt)
 	})
-	require.NoError(t, applyNode(ctx(t), c, byName(name), setPricing(2), opt))
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, byName(name), setPricing(2), opt))
 	assert.Equal(t, int64(2), getNode(t, c, name).Spec.Pricing)
 }

@@ -79,7 +79,7 @@ func TestApplyTwoProcessesDifferentFields(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for round := range rounds {
-					errs <- applyNodeStatus(ctx(t), c, byName(name), func(n *infrav1alpha1.Node) error {
+					errs <- helpers.ApplyNodeStatus(ctx(t), c, byName(name), func(n *infrav1alpha1.Node) error {
 						p.set(n, i, round)
 						helpers.SetNodeCondition(n, condition(fmt.Sprintf("%s-%d", p.owner, i), "Round", fmt.Sprint(round)))
 						return nil
@@ -119,7 +119,7 @@ func TestApplyOwnershipConflict(t *testing.T) {
 	const name = "apply-ownership"
 	c := newClient(t)
 	createNode(t, c, name)
-	require.NoError(t, applyNodeStatus(ctx(t), c, byName(name), func(n *infrav1alpha1.Node) error {
+	require.NoError(t, helpers.ApplyNodeStatus(ctx(t), c, byName(name), func(n *infrav1alpha1.Node) error {
 		n.Status.Progress = infrav1alpha1.ProgressReady
 		helpers.SetNodeCondition(n, condition("Ready", "Up", "first"))
 		return nil
@@ -129,7 +129,7 @@ func TestApplyOwnershipConflict(t *testing.T) {
 	var counter load.Counter
 	other := countedClient(t, &counter)
 	n := before.DeepCopy()
-	err := applyNodeStatus(ctx(t), other, n, func(n *infrav1alpha1.Node) error {
+	err := helpers.ApplyNodeStatus(ctx(t), other, n, func(n *infrav1alpha1.Node) error {
 		n.Status.Progress = infrav1alpha1.ProgressFailed
 		n.Status.PowerState = infrav1alpha1.PowerStateOn
 		helpers.SetNodeCondition(n, condition("Ready", "Down", "second"))
@@ -150,7 +150,7 @@ func TestApplyOwnershipConflict(t *testing.T) {
 	assert.Equal(t, before.ResourceVersion, after.ResourceVersion, "nothing was written")
 	assert.Equal(t, before.Status, after.Status)
 
-	require.NoError(t, applyNodeStatus(ctx(t), other, n, func(n *infrav1alpha1.Node) error {
+	require.NoError(t, helpers.ApplyNodeStatus(ctx(t), other, n, func(n *infrav1alpha1.Node) error {
 		n.Status.Progress = infrav1alpha1.ProgressFailed
 		helpers.SetNodeCondition(n, condition("Ready", "Down", "second"))
 		return nil
@@ -171,7 +171,7 @@ func TestApplyRemovesOwnedField(t *testing.T) {
 	c := newClient(t)
 	createNode(t, c, name)
 	opt := conflict.WithFieldOwner("remover")
-	require.NoError(t, applyNodeStatus(ctx(t), c, byName(name), func(n *infrav1alpha1.Node) error {
+	require.NoError(t, helpers.ApplyNodeStatus(ctx(t), c, byName(name), func(n *infrav1alpha1.Node) error {
 		n.Status.Progress = infrav1alpha1.ProgressReady
 		n.Status.PowerState = infrav1alpha1.PowerStateOn
 		helpers.SetNodeCondition(n, condition("Mine", "Set", ""))
@@ -186,7 +186,7 @@ func TestApplyRemovesOwnedField(t *testing.T) {
 	require.Contains(t, managedBy(getNode(t, c, name), "co-owner", metav1.ManagedFieldsOperationApply, "status"), "f:powerState")
 
 	n := byName(name)
-	require.NoError(t, applyNodeStatus(ctx(t), c, n, func(n *infrav1alpha1.Node) error {
+	require.NoError(t, helpers.ApplyNodeStatus(ctx(t), c, n, func(n *infrav1alpha1.Node) error {
 		n.Status.Progress = ""
 		n.Status.PowerState = ""
 		meta.RemoveStatusCondition(&n.Status.Conditions, "Mine")
@@ -200,7 +200,7 @@ func TestApplyRemovesOwnedField(t *testing.T) {
 	assert.Equal(t, got.ResourceVersion, n.ResourceVersion, "obj holds the answer")
 
 	var counter load.Counter
-	err := applyNodeStatus(ctx(t), countedClient(t, &counter), byName(name), func(n *infrav1alpha1.Node) error {
+	err := helpers.ApplyNodeStatus(ctx(t), countedClient(t, &counter), byName(name), func(n *infrav1alpha1.Node) error {
 		n.Status.Count = 0
 		return nil
 	}, opt)
@@ -229,13 +229,13 @@ func TestApplyNoOpCostsNothing(t *testing.T) {
 		}
 	}
 	n := byName(name)
-	require.NoError(t, applyNodeStatus(ctx(t), c, n, ready(metav1.ConditionTrue), opt))
+	require.NoError(t, helpers.ApplyNodeStatus(ctx(t), c, n, ready(metav1.ConditionTrue), opt))
 	first := meta.FindStatusCondition(getNode(t, c, name).Status.Conditions, "Ready").LastTransitionTime
 
 	before := counter.Requests()
 	for range 5 {
-		require.NoError(t, applyNodeStatus(ctx(t), c, n, ready(metav1.ConditionTrue), opt))
-		require.NoError(t, applyNodeStatus(ctx(t), c, byName(name), ready(metav1.ConditionTrue), opt))
+		require.NoError(t, helpers.ApplyNodeStatus(ctx(t), c, n, ready(metav1.ConditionTrue), opt))
+		require.NoError(t, helpers.ApplyNodeStatus(ctx(t), c, byName(name), ready(metav1.ConditionTrue), opt))
 	}
 	assert.Equal(t, before, counter.Requests(), "a no-op apply costs zero requests")
 
@@ -243,7 +243,7 @@ func TestApplyNoOpCostsNothing(t *testing.T) {
 	assert.Equal(t, first, meta.FindStatusCondition(got.Status.Conditions, "Ready").LastTransitionTime,
 		"lastTransitionTime unchanged across repeated applies")
 
-	require.NoError(t, applyNodeStatus(ctx(t), c, n, ready(metav1.ConditionFalse), opt))
+	require.NoError(t, helpers.ApplyNodeStatus(ctx(t), c, n, ready(metav1.ConditionFalse), opt))
 	got = getNode(t, c, name)
 	assert.Equal(t, metav1.ConditionFalse, meta.FindStatusCondition(got.Status.Conditions, "Ready").Status,
 		"a changed condition is applied")
@@ -264,13 +264,13 @@ func TestApplyMigratesFromUpdate(t *testing.T) {
 		return nil
 	}, opt))
 	require.NotEmpty(t, managedBy(getNode(t, c, name), "switcher", metav1.ManagedFieldsOperationUpdate, "status"))
-	require.NoError(t, applyNodeStatus(ctx(t), c, byName(name), func(n *infrav1alpha1.Node) error {
+	require.NoError(t, helpers.ApplyNodeStatus(ctx(t), c, byName(name), func(n *infrav1alpha1.Node) error {
 		helpers.SetNodeCondition(n, condition("Theirs", "Applied", ""))
 		return nil
 	}, conflict.WithFieldOwner("bystander")))
 
 	// The first apply clears one of the fields written with Update.
-	require.NoError(t, applyNodeStatus(ctx(t), c, byName(name), func(n *infrav1alpha1.Node) error {
+	require.NoError(t, helpers.ApplyNodeStatus(ctx(t), c, byName(name), func(n *infrav1alpha1.Node) error {
 		n.Status.PowerState = infrav1alpha1.PowerStateOn
 		meta.RemoveStatusCondition(&n.Status.Conditions, "Old")
 		return nil
@@ -285,7 +285,7 @@ func TestApplyMigratesFromUpdate(t *testing.T) {
 	assert.Equal(t, int64(3), got.Status.Count, "migrating loses nothing")
 
 	// A later apply clears another.
-	require.NoError(t, applyNodeStatus(ctx(t), c, byName(name), func(n *infrav1alpha1.Node) error {
+	require.NoError(t, helpers.ApplyNodeStatus(ctx(t), c, byName(name), func(n *infrav1alpha1.Node) error {
 		n.Status.Progress = ""
 		return nil
 	}, opt))
@@ -309,7 +309,7 @@ func TestApplyThroughStaleObject(t *testing.T) {
 	require.NoError(t, other.Update(ctx(t), theirs))
 
 	before := counter.Requests()
-	require.NoError(t, applyNode(ctx(t), c, stale, func(n *infrav1alpha1.Node) error {
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, stale, func(n *infrav1alpha1.Node) error {
 		n.Spec.Pricing = 12
 		n.Labels = map[string]string{"tier": "cheap"}
 		return nil
@@ -333,24 +333,24 @@ func TestApplyRefusesBeforeAnyRequest(t *testing.T) {
 	n := createNode(t, newClient(t), name)
 	setProgress := func(n *infrav1alpha1.Node) error { n.Status.Progress = infrav1alpha1.ProgressReady; return nil }
 
-	err := applyNodeStatus(ctx(t), c, n.DeepCopy(), setProgress)
+	err := helpers.ApplyNodeStatus(ctx(t), c, n.DeepCopy(), setProgress)
 	require.ErrorIs(t, err, conflict.ErrNoFieldOwner)
 
 	cancelled, cancel := context.WithCancel(ctx(t))
 	cancel()
-	err = applyNodeStatus(cancelled, c, n.DeepCopy(), setProgress, conflict.WithFieldOwner("x"))
+	err = helpers.ApplyNodeStatus(cancelled, c, n.DeepCopy(), setProgress, conflict.WithFieldOwner("x"))
 	require.ErrorIs(t, err, context.Canceled)
 
 	boom := errors.New("boom")
-	err = applyNodeStatus(ctx(t), c, n.DeepCopy(), func(*infrav1alpha1.Node) error { return boom }, conflict.WithFieldOwner("x"))
+	err = helpers.ApplyNodeStatus(ctx(t), c, n.DeepCopy(), func(*infrav1alpha1.Node) error { return boom }, conflict.WithFieldOwner("x"))
 	require.ErrorIs(t, err, boom)
 
-	err = applyNodeStatus(ctx(t), c, n.DeepCopy(), func(n *infrav1alpha1.Node) error { n.Spec.Pricing = 3; return nil }, conflict.WithFieldOwner("x"))
+	err = helpers.ApplyNodeStatus(ctx(t), c, n.DeepCopy(), func(n *infrav1alpha1.Node) error { n.Spec.Pricing = 3; return nil }, conflict.WithFieldOwner("x"))
 	var sub *conflict.SubresourceError
 	require.ErrorAs(t, err, &sub)
 	assert.Equal(t, "ApplyNode", sub.Use)
 
-	err = applyNode(ctx(t), c, n.DeepCopy(), setProgress, conflict.WithFieldOwner("x"))
+	err = helpers.ApplyNode(ctx(t), c, n.DeepCopy(), setProgress, conflict.WithFieldOwner("x"))
 	require.ErrorAs(t, err, &sub)
 	assert.Equal(t, "ApplyNodeStatus", sub.Use)
 
