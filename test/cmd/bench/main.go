@@ -171,8 +171,8 @@ func run(updates int, wList string, processes, perProcess int, workloads []strin
 type workerResult struct {
 	Failed                  int
 	Calls, Conflicts, Bytes int64
-	Start, End          time.Time
-	LatenciesNanosecond []int64
+	Start, End              time.Time
+	LatenciesNanosecond     []int64
 }
 
 // multiProcess runs a row in processes worker processes; strategy is the
