@@ -144,12 +144,27 @@ func applyConfig(cur *typed.TypedValue, owned *fieldpath.Set, deltas []applyDelt
 	}
 	fields = fields.Leaves().Intersection(present)
 	config = working.ExtractItems(fields, typed.WithAppendKeyFields())
-	before := cur.ExtractItems(fields.Union(removed), typed.WithAppendKeyFields())
+	before := cur.ExtractItems(fields, typed.WithAppendKeyFields())
 	cmp, err := before.Compare(config)
 	if err != nil {
 		return nil, false, err
 	}
-	return config, cmp.IsSame(), nil
+	if !cmp.IsSame() || removed.Empty() {
+		return config, cmp.IsSame(), nil
+	}
+	// A removed list element is not extracted from cur to compare: the
+	// library extracts an element named whole as null. Whether cur still
+	// holds what was removed is what matters.
+	held, err := cur.ToFieldSet()
+	if err != nil {
+		return nil, false, err
+	}
+	for p := range removed.All() {
+		if held.Has(p) {
+			return config, false, nil
+		}
+	}
+	return config, true, nil
 }
 
 // pruneNulls drops the null values and the maps left empty by it from u,
