@@ -57,7 +57,7 @@ func delta(before, after *typed.TypedValue) (applyDelta, error) {
 // must take out, or a hollow element without its key would remain.
 func wholeElements(removed, present *fieldpath.Set) *fieldpath.Set {
 	out := fieldpath.NewSet()
-	for p := range removed.All() {
+	removed.Iterate(func(p fieldpath.Path) {
 		end := len(p)
 		for i, pe := range p {
 			if pe.FieldName == nil && !present.Has(p[:i+1]) {
@@ -66,7 +66,7 @@ func wholeElements(removed, present *fieldpath.Set) *fieldpath.Set {
 			}
 		}
 		out.Insert(append(fieldpath.Path(nil), p[:end]...))
-	}
+	})
 	return out
 }
 
@@ -75,11 +75,11 @@ func wholeElements(removed, present *fieldpath.Set) *fieldpath.Set {
 // nothing on the server.
 func notOwned(removed, owned *fieldpath.Set) []string {
 	var out []string
-	for p := range removed.All() {
+	removed.Iterate(func(p fieldpath.Path) {
 		if !covered(owned, p) {
 			out = append(out, p.String())
 		}
-	}
+	})
 	return out
 }
 
@@ -159,12 +159,9 @@ func applyConfig(cur *typed.TypedValue, owned *fieldpath.Set, deltas []applyDelt
 	if err != nil {
 		return nil, false, err
 	}
-	for p := range removed.All() {
-		if held.Has(p) {
-			return config, false, nil
-		}
-	}
-	return config, true, nil
+	same = true
+	removed.Iterate(func(p fieldpath.Path) { same = same && !held.Has(p) })
+	return config, same, nil
 }
 
 // pruneNulls drops the null values and the maps left empty by it from u,

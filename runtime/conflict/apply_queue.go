@@ -3,6 +3,7 @@ package conflict
 import (
 	"container/list"
 	"context"
+	"fmt"
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -208,7 +209,10 @@ func (st *applyState[O, T]) answerAll(batch []*applyCall[O, T], obj T, errFor fu
 			err = errFor(ac)
 		}
 		ac.taken = false
-		ac.answer <- applyAnswer[O, T]{obj: obj, err: err}
+		select {
+		case ac.answer <- applyAnswer[O, T]{obj: obj, err: err}:
+		default: // answered already
+		}
 	}
 }
 
@@ -229,8 +233,15 @@ func (st *applyState[O, T]) requeue(batch []*applyCall[O, T]) {
 }
 
 // send makes one request for batch, starting from the newest object known
-// (last, or a caller's obj that is newer).
+// (last, or a caller's obj that is newer). A panic while it works (in a
+// library it calls) fails the batch's calls instead of the process.
 func (st *applyState[O, T]) send(batch []*applyCall[O, T], last T) {
+	defer func() {
+		if p := recover(); p != nil {
+			err := fmt.Errorf("server-side apply failed: %v", p)
+			st.answerAll(batch, nil, func(ac *applyCall[O, T]) error { return ac.wrapped(err) })
+		}
+	}()
 	ctxs := make([]context.Context, len(batch))
 	for i, ac := range batch {
 		ctxs[i] = ac.ctx
