@@ -187,6 +187,15 @@ func (s *schemaBuilder) fields(t types.Type, mode schemaMode, top bool, m *model
 			if p, ok := et.(*types.Pointer); ok {
 				et = p.Elem()
 			}
+			if n, ok := et.(*types.Named); ok && !mode.builtin {
+				// controller-gen flattens the embedded struct's schema,
+				// its x-kubernetes-map-type included, into this one's.
+				if info := s.m.typeInfo(n.Obj()); info != nil {
+					if v, _ := info.Markers.Get(structTypeTypeMarker.Name).(string); v == "atomic" {
+						m.Relationship = model.RelationAtomic
+					}
+				}
+			}
 			s.fields(et, mode, false, m, own)
 			continue
 		}
