@@ -266,7 +266,10 @@ func (s *schemaBuilder) field(owner *types.Named, f *types.Var, fi *markers.Fiel
 		ms = fieldMarkers{}
 	}
 	fieldAtomic := ms.structType.value == "atomic"
-	return s.ref(t, &ms, mode, fieldAtomic)
+	// The merge checks the markers of the structs it merges field by
+	// field; those of a struct it takes whole are checked here.
+	check := owner != nil && fi != nil && s.m.structs[owner.Obj()] == nil && s.m.tops[owner.Obj()] == nil
+	return s.ref(t, &ms, mode, fieldAtomic, check)
 }
 
 // typeMarkers reads the markers of a named type's definition into ms.
@@ -283,8 +286,9 @@ func (s *schemaBuilder) typeMarkers(t types.Type, ms *fieldMarkers) {
 }
 
 // ref describes a value of type t whose field (or type) markers are ms.
-// atomic is set when the field asks for its struct to be taken whole.
-func (s *schemaBuilder) ref(t types.Type, ms *fieldMarkers, mode schemaMode, atomic bool) (model.ApplyTypeRef, bool) {
+// atomic is set when the field asks for its struct to be taken whole, and
+// check when the list markers are to be checked here.
+func (s *schemaBuilder) ref(t types.Type, ms *fieldMarkers, mode schemaMode, atomic, check bool) (model.ApplyTypeRef, bool) {
 	if p, ok := t.(*types.Pointer); ok {
 		t = p.Elem()
 	}
@@ -330,15 +334,15 @@ func (s *schemaBuilder) ref(t types.Type, ms *fieldMarkers, mode schemaMode, ato
 		if b, ok := u.Elem().Underlying().(*types.Basic); ok && b.Kind() == types.Byte {
 			return inline(model.ApplyAtom{Scalar: model.ScalarString}) // base64
 		}
-		return s.list(u.Elem(), ms, mode)
+		return s.list(u.Elem(), ms, mode, check)
 	case *types.Array:
-		elem, ok := s.ref(u.Elem(), &fieldMarkers{}, mode, false)
+		elem, ok := s.ref(u.Elem(), &fieldMarkers{}, mode, false, false)
 		if !ok {
 			return elem, false
 		}
 		return inline(model.ApplyAtom{List: &model.ApplyList{Elem: elem, Relationship: model.RelationAtomic}})
 	case *types.Map:
-		elem, ok := s.ref(u.Elem(), &fieldMarkers{}, mode, false)
+		elem, ok := s.ref(u.Elem(), &fieldMarkers{}, mode, false, false)
 		if !ok {
 			return elem, false
 		}
@@ -356,10 +360,11 @@ func (s *schemaBuilder) ref(t types.Type, ms *fieldMarkers, mode schemaMode, ato
 }
 
 // list describes a list: atomic unless its markers (and, on the server's
-// own types, its patch tags) make it a set or a map; a marker the merge
-// reports as wrong leaves it atomic.
-func (s *schemaBuilder) list(elem types.Type, ms *fieldMarkers, mode schemaMode) (model.ApplyTypeRef, bool) {
-	elemRef, ok := s.ref(elem, &fieldMarkers{}, mode, false)
+// own types, its patch tags) make it a set or a map. A marker that is
+// wrong leaves it atomic; with check set it is reported, in the merge's
+// words, else the merge reports it.
+func (s *schemaBuilder) list(elem types.Type, ms *fieldMarkers, mode schemaMode, check bool) (model.ApplyTypeRef, bool) {
+	elemRef, ok := s.ref(elem, &fieldMarkers{}, mode, false, false)
 	if !ok {
 		return elemRef, false
 	}
@@ -371,33 +376,45 @@ func (s *schemaBuilder) list(elem types.Type, ms *fieldMarkers, mode schemaMode)
 			listType, keys = "map", []string{ms.patchKey}
 		}
 	}
+	report := func(at marked, format string, args ...any) {
+		if check {
+			s.m.errs.add(at.pos, "%s: "+format, append([]any{at.on}, args...)...)
+		}
+	}
 	switch listType {
+	case "", "atomic":
 	case "set":
 		l.Relationship = model.RelationAssociative
 	case "map":
-		if s.keysExist(elem, keys) {
+		if len(keys) == 0 {
+			report(ms.or(ms.listType), "+listType=map needs +listMapKey")
+		} else if missing := s.missingKey(elem, keys); missing != "" {
+			report(ms.or(ms.keysAt), "+listMapKey=%s names no field of %s", missing, typeString(elem))
+		} else {
 			l.Relationship, l.Keys = model.RelationAssociative, keys
 		}
+	default:
+		report(ms.listType, "unknown +listType=%s (atomic, set or map)", listType)
 	}
 	return model.ApplyTypeRef{Inlined: model.ApplyAtom{List: l}}, true
 }
 
-// keysExist reports whether a list map's keys name fields of its
-// elements.
-func (s *schemaBuilder) keysExist(elem types.Type, keys []string) bool {
+// missingKey returns the first of a list map's keys that names no field
+// of its elements, or "".
+func (s *schemaBuilder) missingKey(elem types.Type, keys []string) string {
 	if p, ok := elem.(*types.Pointer); ok {
 		elem = p.Elem()
 	}
 	named, ok := elem.(*types.Named)
-	if !ok || len(keys) == 0 {
-		return false
-	}
 	for _, k := range keys {
+		if !ok {
+			return k
+		}
 		if f, _ := s.m.fieldByJSONName(named, k); f == nil {
-			return false
+			return k
 		}
 	}
-	return true
+	return ""
 }
 
 func basicScalar(b *types.Basic) string {
