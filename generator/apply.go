@@ -24,11 +24,13 @@ var applyScalars = map[[2]string]string{
 	{"k8s.io/apimachinery/pkg/util/intstr", "IntOrString"}: model.ScalarUntyped,
 }
 
+var rawExtension = [2]string{"k8s.io/apimachinery/pkg/runtime", "RawExtension"}
+
 // Types whose content is any JSON: the server keeps what they hold and
 // merges its maps key by key.
 var applyFreeForm = map[[2]string]bool{
-	{"k8s.io/apimachinery/pkg/runtime", "RawExtension"}:                  true,
-	{metav1Path, "FieldsV1"}:                                             true,
+	rawExtension:             true,
+	{metav1Path, "FieldsV1"}: true,
 	{"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1", "JSON"}: true,
 }
 
@@ -147,9 +149,9 @@ func openAPIName(obj *types.TypeName) string {
 func (s *schemaBuilder) structAtom(named *types.Named, mode schemaMode, top bool) model.ApplyAtom {
 	m := &model.ApplyMap{}
 	s.fields(named, mode, top, m, map[string]bool{})
-	if !mode.builtin && (mode.preserve || len(m.Fields) == 0) {
-		// controller-gen's object without properties, or one that
-		// keeps unknown fields: the server deduces what they hold.
+	if mode.preserve || len(m.Fields) == 0 {
+		// An object without properties, or one of a CRD that keeps
+		// unknown fields: the server deduces what they hold.
 		m.Elem = &model.ApplyTypeRef{Named: model.ApplyUntypedDeduced}
 	}
 	return model.ApplyAtom{Map: m}
@@ -265,11 +267,11 @@ func (s *schemaBuilder) field(owner *types.Named, f *types.Var, fi *markers.Fiel
 	if ms.contradicted {
 		ms = fieldMarkers{}
 	}
-	fieldAtomic := ms.structType.value == "atomic"
+	structType := ms.structType.value
 	// The merge checks the markers of the structs it merges field by
 	// field; those of a struct it takes whole are checked here.
 	check := owner != nil && fi != nil && s.m.structs[owner.Obj()] == nil && s.m.tops[owner.Obj()] == nil
-	return s.ref(t, &ms, mode, fieldAtomic, check)
+	return s.ref(t, &ms, mode, structType, check)
 }
 
 // typeMarkers reads the markers of a named type's definition into ms.
@@ -286,9 +288,11 @@ func (s *schemaBuilder) typeMarkers(t types.Type, ms *fieldMarkers) {
 }
 
 // ref describes a value of type t whose field (or type) markers are ms.
-// atomic is set when the field asks for its struct to be taken whole, and
-// check when the list markers are to be checked here.
-func (s *schemaBuilder) ref(t types.Type, ms *fieldMarkers, mode schemaMode, atomic, check bool) (model.ApplyTypeRef, bool) {
+// structType is the field's own +structType, which overrides the type's
+// (PersistentVolumeSpec's granular claimRef of the atomic
+// ObjectReference), and check is set when the list markers are to be
+// checked here.
+func (s *schemaBuilder) ref(t types.Type, ms *fieldMarkers, mode schemaMode, structType string, check bool) (model.ApplyTypeRef, bool) {
 	if p, ok := t.(*types.Pointer); ok {
 		t = p.Elem()
 	}
@@ -298,6 +302,11 @@ func (s *schemaBuilder) ref(t types.Type, ms *fieldMarkers, mode schemaMode, ato
 		id := [2]string{named.Obj().Pkg().Path(), named.Obj().Name()}
 		if scalar, ok := applyScalars[id]; ok {
 			return inline(model.ApplyAtom{Scalar: scalar})
+		}
+		if id == rawExtension && mode.builtin {
+			// The server's OpenAPI converter takes a RawExtension of
+			// its own types whole.
+			return model.ApplyTypeRef{Named: model.ApplyUntypedAtomic}, true
 		}
 		if applyFreeForm[id] {
 			return inline(model.ApplyAtom{Map: &model.ApplyMap{Elem: &model.ApplyTypeRef{Named: model.ApplyUntypedDeduced}}})
@@ -313,8 +322,11 @@ func (s *schemaBuilder) ref(t types.Type, ms *fieldMarkers, mode schemaMode, ato
 			}
 			if named.TypeArgs().Len() == 0 {
 				ref := model.ApplyTypeRef{Named: s.named(named, mode, false)}
-				if atomic {
+				switch structType {
+				case "atomic":
 					ref.Relationship = model.RelationAtomic
+				case "granular":
+					ref.Relationship = model.RelationSeparable
 				}
 				return ref, true
 			}
@@ -326,7 +338,7 @@ func (s *schemaBuilder) ref(t types.Type, ms *fieldMarkers, mode schemaMode, ato
 	case *types.Struct:
 		m := &model.ApplyMap{}
 		s.fields(u, mode, false, m, map[string]bool{})
-		if atomic {
+		if structType == "atomic" {
 			m.Relationship = model.RelationAtomic
 		}
 		return inline(model.ApplyAtom{Map: m})
@@ -336,13 +348,13 @@ func (s *schemaBuilder) ref(t types.Type, ms *fieldMarkers, mode schemaMode, ato
 		}
 		return s.list(u.Elem(), ms, mode, check)
 	case *types.Array:
-		elem, ok := s.ref(u.Elem(), &fieldMarkers{}, mode, false, false)
+		elem, ok := s.ref(u.Elem(), &fieldMarkers{}, mode, "", false)
 		if !ok {
 			return elem, false
 		}
 		return inline(model.ApplyAtom{List: &model.ApplyList{Elem: elem, Relationship: model.RelationAtomic}})
 	case *types.Map:
-		elem, ok := s.ref(u.Elem(), &fieldMarkers{}, mode, false, false)
+		elem, ok := s.ref(u.Elem(), &fieldMarkers{}, mode, "", false)
 		if !ok {
 			return elem, false
 		}
@@ -364,7 +376,7 @@ func (s *schemaBuilder) ref(t types.Type, ms *fieldMarkers, mode schemaMode, ato
 // wrong leaves it atomic; with check set it is reported, in the merge's
 // words, else the merge reports it.
 func (s *schemaBuilder) list(elem types.Type, ms *fieldMarkers, mode schemaMode, check bool) (model.ApplyTypeRef, bool) {
-	elemRef, ok := s.ref(elem, &fieldMarkers{}, mode, false, false)
+	elemRef, ok := s.ref(elem, &fieldMarkers{}, mode, "", false)
 	if !ok {
 		return elemRef, false
 	}

@@ -2,15 +2,10 @@ package applyschema
 
 import (
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -19,57 +14,20 @@ import (
 	"sigs.k8s.io/structured-merge-diff/v6/typed"
 )
 
-// emitted is the schema of one generated file and its kinds' root types.
-type emitted struct {
-	schema *schema.Schema
-	roots  map[string]string
-}
-
-// readEmitted parses a generated file's conflictApplySchema constant with
-// structured-merge-diff, and reads the root type each kind's
-// conflict.Kind variable names.
-func readEmitted(t *testing.T, content []byte) emitted {
+// readEmitted is ReadEmitted, failing t on an error.
+func readEmitted(t *testing.T, content []byte) *Emitted {
 	t.Helper()
-	yaml := stringConst(t, content, "conflictApplySchema")
-	p, err := typed.NewParser(typed.YAMLObject(yaml))
+	e, err := ReadEmitted(content)
 	require.NoError(t, err)
-	roots := map[string]string{}
-	for _, m := range regexp.MustCompile(`NewApplyType\(conflictApplySchema, "([^"]+)"\)`).FindAllStringSubmatch(string(content), -1) {
-		roots[m[1][strings.LastIndex(m[1], ".")+1:]] = m[1]
-	}
-	require.NotEmpty(t, roots)
-	return emitted{schema: &p.Schema, roots: roots}
+	return e
 }
 
-// stringConst returns the value of a string constant or variable of a Go
-// file.
+// stringConst is StringConst, failing t on an error.
 func stringConst(t *testing.T, content []byte, name string) string {
 	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), "", content, 0)
+	s, err := StringConst(content, name)
 	require.NoError(t, err)
-	for _, d := range f.Decls {
-		gd, ok := d.(*ast.GenDecl)
-		if !ok {
-			continue
-		}
-		for _, spec := range gd.Specs {
-			vs, ok := spec.(*ast.ValueSpec)
-			if !ok || vs.Names[0].Name != name || len(vs.Values) == 0 {
-				continue
-			}
-			value := vs.Values[0]
-			if call, ok := value.(*ast.CallExpr); ok && len(call.Args) == 1 {
-				value = call.Args[0] // a conversion: typed.YAMLObject(`...`)
-			}
-			lit, ok := value.(*ast.BasicLit)
-			require.True(t, ok, "%s is not a literal", name)
-			s, err := strconv.Unquote(lit.Value)
-			require.NoError(t, err)
-			return s
-		}
-	}
-	t.Fatalf("no %s", name)
-	return ""
+	return s
 }
 
 // clientGoSchema is the schema of Kubernetes' built-in types that client-go
