@@ -24,11 +24,13 @@ var applyScalars = map[[2]string]string{
 	{"k8s.io/apimachinery/pkg/util/intstr", "IntOrString"}: model.ScalarUntyped,
 }
 
+var rawExtension = [2]string{"k8s.io/apimachinery/pkg/runtime", "RawExtension"}
+
 // Types whose content is any JSON: the server keeps what they hold and
 // merges its maps key by key.
 var applyFreeForm = map[[2]string]bool{
-	{"k8s.io/apimachinery/pkg/runtime", "RawExtension"}:                  true,
-	{metav1Path, "FieldsV1"}:                                             true,
+	rawExtension:             true,
+	{metav1Path, "FieldsV1"}: true,
 	{"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1", "JSON"}: true,
 }
 
@@ -147,9 +149,9 @@ func openAPIName(obj *types.TypeName) string {
 func (s *schemaBuilder) structAtom(named *types.Named, mode schemaMode, top bool) model.ApplyAtom {
 	m := &model.ApplyMap{}
 	s.fields(named, mode, top, m, map[string]bool{})
-	if !mode.builtin && (mode.preserve || len(m.Fields) == 0) {
-		// controller-gen's object without properties, or one that
-		// keeps unknown fields: the server deduces what they hold.
+	if mode.preserve || len(m.Fields) == 0 {
+		// An object without properties, or one of a CRD that keeps
+		// unknown fields: the server deduces what they hold.
 		m.Elem = &model.ApplyTypeRef{Named: model.ApplyUntypedDeduced}
 	}
 	return model.ApplyAtom{Map: m}
@@ -186,6 +188,15 @@ func (s *schemaBuilder) fields(t types.Type, mode schemaMode, top bool, m *model
 			et := f.Type()
 			if p, ok := et.(*types.Pointer); ok {
 				et = p.Elem()
+			}
+			if n, ok := et.(*types.Named); ok && !mode.builtin {
+				// controller-gen flattens the embedded struct's schema,
+				// its x-kubernetes-map-type included, into this one's.
+				if info := s.m.typeInfo(n.Obj()); info != nil {
+					if v, _ := info.Markers.Get(structTypeTypeMarker.Name).(string); v == "atomic" {
+						m.Relationship = model.RelationAtomic
+					}
+				}
 			}
 			s.fields(et, mode, false, m, own)
 			continue
@@ -256,8 +267,11 @@ func (s *schemaBuilder) field(owner *types.Named, f *types.Var, fi *markers.Fiel
 	if ms.contradicted {
 		ms = fieldMarkers{}
 	}
-	fieldAtomic := ms.structType.value == "atomic"
-	return s.ref(t, &ms, mode, fieldAtomic)
+	structType := ms.structType.value
+	// The merge checks the markers of the structs it merges field by
+	// field; those of a struct it takes whole are checked here.
+	check := owner != nil && fi != nil && s.m.structs[owner.Obj()] == nil && s.m.tops[owner.Obj()] == nil
+	return s.ref(t, &ms, mode, structType, check)
 }
 
 // typeMarkers reads the markers of a named type's definition into ms.
@@ -274,8 +288,11 @@ func (s *schemaBuilder) typeMarkers(t types.Type, ms *fieldMarkers) {
 }
 
 // ref describes a value of type t whose field (or type) markers are ms.
-// atomic is set when the field asks for its struct to be taken whole.
-func (s *schemaBuilder) ref(t types.Type, ms *fieldMarkers, mode schemaMode, atomic bool) (model.ApplyTypeRef, bool) {
+// structType is the field's own +structType, which overrides the type's
+// (PersistentVolumeSpec's granular claimRef of the atomic
+// ObjectReference), and check is set when the list markers are to be
+// checked here.
+func (s *schemaBuilder) ref(t types.Type, ms *fieldMarkers, mode schemaMode, structType string, check bool) (model.ApplyTypeRef, bool) {
 	if p, ok := t.(*types.Pointer); ok {
 		t = p.Elem()
 	}
@@ -285,6 +302,11 @@ func (s *schemaBuilder) ref(t types.Type, ms *fieldMarkers, mode schemaMode, ato
 		id := [2]string{named.Obj().Pkg().Path(), named.Obj().Name()}
 		if scalar, ok := applyScalars[id]; ok {
 			return inline(model.ApplyAtom{Scalar: scalar})
+		}
+		if id == rawExtension && mode.builtin {
+			// The server's OpenAPI converter takes a RawExtension of
+			// its own types whole.
+			return model.ApplyTypeRef{Named: model.ApplyUntypedAtomic}, true
 		}
 		if applyFreeForm[id] {
 			return inline(model.ApplyAtom{Map: &model.ApplyMap{Elem: &model.ApplyTypeRef{Named: model.ApplyUntypedDeduced}}})
@@ -300,8 +322,11 @@ func (s *schemaBuilder) ref(t types.Type, ms *fieldMarkers, mode schemaMode, ato
 			}
 			if named.TypeArgs().Len() == 0 {
 				ref := model.ApplyTypeRef{Named: s.named(named, mode, false)}
-				if atomic {
+				switch structType {
+				case "atomic":
 					ref.Relationship = model.RelationAtomic
+				case "granular":
+					ref.Relationship = model.RelationSeparable
 				}
 				return ref, true
 			}
@@ -313,7 +338,7 @@ func (s *schemaBuilder) ref(t types.Type, ms *fieldMarkers, mode schemaMode, ato
 	case *types.Struct:
 		m := &model.ApplyMap{}
 		s.fields(u, mode, false, m, map[string]bool{})
-		if atomic {
+		if structType == "atomic" {
 			m.Relationship = model.RelationAtomic
 		}
 		return inline(model.ApplyAtom{Map: m})
@@ -321,15 +346,15 @@ func (s *schemaBuilder) ref(t types.Type, ms *fieldMarkers, mode schemaMode, ato
 		if b, ok := u.Elem().Underlying().(*types.Basic); ok && b.Kind() == types.Byte {
 			return inline(model.ApplyAtom{Scalar: model.ScalarString}) // base64
 		}
-		return s.list(u.Elem(), ms, mode)
+		return s.list(u.Elem(), ms, mode, check)
 	case *types.Array:
-		elem, ok := s.ref(u.Elem(), &fieldMarkers{}, mode, false)
+		elem, ok := s.ref(u.Elem(), &fieldMarkers{}, mode, "", false)
 		if !ok {
 			return elem, false
 		}
 		return inline(model.ApplyAtom{List: &model.ApplyList{Elem: elem, Relationship: model.RelationAtomic}})
 	case *types.Map:
-		elem, ok := s.ref(u.Elem(), &fieldMarkers{}, mode, false)
+		elem, ok := s.ref(u.Elem(), &fieldMarkers{}, mode, "", false)
 		if !ok {
 			return elem, false
 		}
@@ -347,10 +372,11 @@ func (s *schemaBuilder) ref(t types.Type, ms *fieldMarkers, mode schemaMode, ato
 }
 
 // list describes a list: atomic unless its markers (and, on the server's
-// own types, its patch tags) make it a set or a map; a marker the merge
-// reports as wrong leaves it atomic.
-func (s *schemaBuilder) list(elem types.Type, ms *fieldMarkers, mode schemaMode) (model.ApplyTypeRef, bool) {
-	elemRef, ok := s.ref(elem, &fieldMarkers{}, mode, false)
+// own types, its patch tags) make it a set or a map. A marker that is
+// wrong leaves it atomic; with check set it is reported, in the merge's
+// words, else the merge reports it.
+func (s *schemaBuilder) list(elem types.Type, ms *fieldMarkers, mode schemaMode, check bool) (model.ApplyTypeRef, bool) {
+	elemRef, ok := s.ref(elem, &fieldMarkers{}, mode, "", false)
 	if !ok {
 		return elemRef, false
 	}
@@ -362,33 +388,45 @@ func (s *schemaBuilder) list(elem types.Type, ms *fieldMarkers, mode schemaMode)
 			listType, keys = "map", []string{ms.patchKey}
 		}
 	}
+	report := func(at marked, format string, args ...any) {
+		if check {
+			s.m.errs.add(at.pos, "%s: "+format, append([]any{at.on}, args...)...)
+		}
+	}
 	switch listType {
+	case "", "atomic":
 	case "set":
 		l.Relationship = model.RelationAssociative
 	case "map":
-		if s.keysExist(elem, keys) {
+		if len(keys) == 0 {
+			report(ms.or(ms.listType), "+listType=map needs +listMapKey")
+		} else if missing := s.missingKey(elem, keys); missing != "" {
+			report(ms.or(ms.keysAt), "+listMapKey=%s names no field of %s", missing, typeString(elem))
+		} else {
 			l.Relationship, l.Keys = model.RelationAssociative, keys
 		}
+	default:
+		report(ms.listType, "unknown +listType=%s (atomic, set or map)", listType)
 	}
 	return model.ApplyTypeRef{Inlined: model.ApplyAtom{List: l}}, true
 }
 
-// keysExist reports whether a list map's keys name fields of its
-// elements.
-func (s *schemaBuilder) keysExist(elem types.Type, keys []string) bool {
+// missingKey returns the first of a list map's keys that names no field
+// of its elements, or "".
+func (s *schemaBuilder) missingKey(elem types.Type, keys []string) string {
 	if p, ok := elem.(*types.Pointer); ok {
 		elem = p.Elem()
 	}
 	named, ok := elem.(*types.Named)
-	if !ok || len(keys) == 0 {
-		return false
-	}
 	for _, k := range keys {
+		if !ok {
+			return k
+		}
 		if f, _ := s.m.fieldByJSONName(named, k); f == nil {
-			return false
+			return k
 		}
 	}
-	return true
+	return ""
 }
 
 func basicScalar(b *types.Basic) string {

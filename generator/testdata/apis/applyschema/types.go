@@ -1,6 +1,7 @@
 // Package applyschema has a kind with every shape the server-side apply
 // schema describes.
 // +groupName=apply.example.com
+// +versionName=v1
 package applyschema
 
 import (
@@ -53,24 +54,29 @@ type WidgetSpec struct {
 	Every   metav1.Duration      `json:"every,omitempty"`
 	Raw     runtime.RawExtension `json:"raw,omitempty"`
 	// +kubebuilder:pruning:PreserveUnknownFields
-	Loose Loose            `json:"loose,omitempty"`
-	Tree  shared.Recursive `json:"tree,omitempty"`
-	Data  []byte           `json:"data,omitempty"`
-	Grid  [2]int32         `json:"grid,omitempty"`
+	Loose Loose    `json:"loose,omitempty"`
+	Data  []byte   `json:"data,omitempty"`
+	Grid  [2]int32 `json:"grid,omitempty"`
 	// Template holds metadata that controller-gen describes as a free-form
 	// object, and a pod spec whose lists keep their markers.
 	Template corev1.PodTemplateSpec `json:"template,omitempty"`
 
-	Ignored  string `json:"-"`
-	hidden   string
-	Untagged bool
+	Ignored string `json:"-"`
+}
+
+// Forest holds a recursive type of another package, which a CRD cannot
+// describe (its schema would be infinite) but a built-in type may hold.
+// +kubebuilder:object:root=true
+type Forest struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Tree shared.Recursive `json:"tree,omitempty"`
 }
 
 // Inline is embedded inline.
 type Inline struct {
 	Replicas *int32 `json:"replicas,omitempty"`
-	// Paused is hidden by the spec's own field of the same name.
-	Untagged string `json:"Untagged,omitempty"`
 }
 
 // Port is a list map element.
