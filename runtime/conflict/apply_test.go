@@ -300,3 +300,33 @@ func TestNewApplyTypeRefusesBadSchemas(t *testing.T) {
 		}()
 	}
 }
+
+func TestApplyBlockingMutateHoldsUpNobody(t *testing.T) {
+	a := newApplyEnv(t, seed())
+	unblock := make(chan struct{})
+	blocked := make(chan error, 1)
+	go func() {
+		blocked <- applyWidgetStatus(context.Background(), a, byName(), func(w *Widget) error {
+			<-unblock
+			w.Status.ObservedGeneration = 7
+			return nil
+		}, owner)
+	}()
+	for i := range 3 {
+		err := applyWidgetStatus(context.Background(), a, byName(), func(w *Widget) error {
+			meta.SetStatusCondition(&w.Status.Conditions, cond(fmt.Sprint("C", i), "x"))
+			return nil
+		}, owner)
+		if err != nil {
+			t.Fatalf("apply %d while another caller's mutate blocks: %v", i, err)
+		}
+	}
+	close(unblock)
+	if err := <-blocked; err != nil {
+		t.Fatal(err)
+	}
+	w := stored(t, a.Client)
+	if w.Status.ObservedGeneration != 7 || len(w.Status.Conditions) != 3 {
+		t.Errorf("stored observedGeneration %d and %d conditions, want every change", w.Status.ObservedGeneration, len(w.Status.Conditions))
+	}
+}

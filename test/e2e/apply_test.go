@@ -357,3 +357,27 @@ func TestApplyRefusesBeforeAnyRequest(t *testing.T) {
 	assert.Zero(t, counter.Requests(), "no request was sent")
 	assert.Equal(t, n.ResourceVersion, getNode(t, c, name).ResourceVersion)
 }
+
+// TestApplyCreates: ApplyNode of an object that does not exist creates
+// it, owning what mutate set; ApplyNodeStatus of one fails with NotFound.
+func TestApplyCreates(t *testing.T) {
+	const name = "apply-create"
+	c := newClient(t)
+	n := byName(name)
+	t.Cleanup(func() { deleteLater(n) })
+	err := helpers.ApplyNodeStatus(ctx(t), c, byName(name), func(n *infrav1alpha1.Node) error {
+		n.Status.Progress = infrav1alpha1.ProgressReady
+		return nil
+	}, conflict.WithFieldOwner("creator"))
+	require.True(t, apierrors.IsNotFound(err), "status of a missing object: %v", err)
+
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, n, func(n *infrav1alpha1.Node) error {
+		n.Spec.DesiredPowerState = infrav1alpha1.PowerStateOn
+		n.Spec.GroupRef = "g1"
+		return nil
+	}, conflict.WithFieldOwner("creator")))
+	got := getNode(t, c, name)
+	assert.Equal(t, infrav1alpha1.PowerStateOn, got.Spec.DesiredPowerState)
+	assert.Equal(t, got.UID, n.UID, "obj holds the created object")
+	assert.Contains(t, managedBy(got, "creator", metav1.ManagedFieldsOperationApply, ""), "f:desiredPowerState")
+}
