@@ -37,15 +37,15 @@ func WithForceOwnership() Option {
 // it does not own fails with [ErrNotOwned]. It is what the generated
 // ApplyX calls; kind.Apply must be set.
 //
-// mutate runs in the caller's goroutine on a copy of the newest object
-// this process knows: obj when it carries a resourceVersion and this
-// process holds nothing newer, else the answer to this process's last
-// apply of the object, else a read (through [WithReader] when given;
-// Apply creates the object when there is none). No resourceVersion is
-// sent: an apply through a stale obj succeeds. When what it would apply
-// equals what that object holds, no request is made, provided the object
-// was read or written by this process; a caller's own obj is confirmed by
-// a read first, as with [Update].
+// mutate runs in the caller's goroutine on a copy of the object: read
+// first when obj has no resourceVersion (through [WithReader] when given;
+// Apply creates the object when there is none); otherwise obj, or the
+// object this process last read or got back from an apply of it when obj
+// is no newer. No resourceVersion is sent: an apply through a stale obj
+// succeeds. When what it would apply equals what that object holds, no
+// request is made, provided the object was read or written by this
+// process (obj holding the answer of the previous apply costs nothing); a
+// caller's own obj is confirmed by a read first, as with [Update].
 //
 // The first apply of a field manager that owns fields through Update
 // (writes with the same [WithFieldOwner]) migrates them to its Apply entry
@@ -176,21 +176,18 @@ func (ac *applyCall[O, T]) refusedApply() error {
 	return nil
 }
 
-// startFrom is the object mutate runs on: the newest this process knows
-// (trusted: read or written by it) unless the caller's obj is newer, or a
-// read when confirm is set or nothing is known. An object that does not
-// exist starts empty for Apply, which creates it.
+// startFrom is the object mutate runs on. For an obj with a
+// resourceVersion: the newest object this process read or got back from
+// an apply of it (trusted) when obj is no newer, else obj (not trusted).
+// For an obj without one, or when confirm is set: a read. An object that
+// does not exist starts empty for Apply, which creates it.
 func (ac *applyCall[O, T]) startFrom(st *applyState[O, T], confirm bool) (T, bool, error) {
-	if !confirm {
+	if rv := ac.obj.GetResourceVersion(); rv != "" && !confirm {
 		last := st.newest()
-		rv := ac.obj.GetResourceVersion()
-		sameUID := last != nil && (ac.obj.GetUID() == "" || ac.obj.GetUID() == last.GetUID())
-		if sameUID && (rv == "" || !newer(ac.obj, last)) {
+		if last != nil && last.GetUID() == ac.obj.GetUID() && !newer(ac.obj, last) {
 			return last, true, nil
 		}
-		if rv != "" {
-			return ac.obj.DeepCopy(), false, nil
-		}
+		return ac.obj.DeepCopy(), false, nil
 	}
 	fresh, err := ac.read(ac.ctx)
 	if apierrors.IsNotFound(err) && ac.operation == OperationApply {

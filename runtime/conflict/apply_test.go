@@ -162,16 +162,24 @@ func TestApplyNoOpCostsNoRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	gets, applies := a.gets.Load(), a.applies.Load()
+	stale := seed() // older than the answer obj holds
+	stale.ResourceVersion = "1"
 	for range 3 {
 		if err := applyWidgetStatus(context.Background(), a, obj, setA, owner); err != nil {
 			t.Fatal(err)
 		}
-		if err := applyWidgetStatus(context.Background(), a, byName(), setA, owner); err != nil {
+		if err := applyWidgetStatus(context.Background(), a, stale.DeepCopy(), setA, owner); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if g, n := a.gets.Load()-gets, a.applies.Load()-applies; g+n != 0 {
 		t.Errorf("repeating an apply cost %d reads and %d applies, want none", g, n)
+	}
+	if err := applyWidgetStatus(context.Background(), a, byName(), setA, owner); err != nil {
+		t.Fatal(err)
+	}
+	if g, n := a.gets.Load()-gets, a.applies.Load()-applies; g != 1 || n != 0 {
+		t.Errorf("a no-op apply by name cost %d reads and %d applies, want the read alone", g, n)
 	}
 }
 

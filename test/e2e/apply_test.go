@@ -232,12 +232,17 @@ func TestApplyNoOpCostsNothing(t *testing.T) {
 	require.NoError(t, helpers.ApplyNodeStatus(ctx(t), c, n, ready(metav1.ConditionTrue), opt))
 	first := meta.FindStatusCondition(getNode(t, c, name).Status.Conditions, "Ready").LastTransitionTime
 
-	before := counter.Requests()
+	stale := getNode(t, newClient(t), name)
+	stale.ResourceVersion = "1" // older than what this process holds
+	before, reads := counter.Requests(), counter.Reads()
 	for range 5 {
 		require.NoError(t, helpers.ApplyNodeStatus(ctx(t), c, n, ready(metav1.ConditionTrue), opt))
-		require.NoError(t, helpers.ApplyNodeStatus(ctx(t), c, byName(name), ready(metav1.ConditionTrue), opt))
+		require.NoError(t, helpers.ApplyNodeStatus(ctx(t), c, stale.DeepCopy(), ready(metav1.ConditionTrue), opt))
 	}
 	assert.Equal(t, before, counter.Requests(), "a no-op apply costs zero requests")
+	require.NoError(t, helpers.ApplyNodeStatus(ctx(t), c, byName(name), ready(metav1.ConditionTrue), opt))
+	assert.Equal(t, before+1, counter.Requests(), "by name: the read alone")
+	assert.Equal(t, reads+1, counter.Reads())
 
 	got := getNode(t, c, name)
 	assert.Equal(t, first, meta.FindStatusCondition(got.Status.Conditions, "Ready").LastTransitionTime,

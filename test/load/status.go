@@ -51,23 +51,33 @@ var StatusStrategies = []Strategy{
 		Applied: workerConditions},
 }
 
-// statusChange is one update of the status workload: mutate sets the
-// process's field and the worker's condition.
-type statusChange func(ctx context.Context, c client.Client, name string, mutate func(*infrav1alpha1.Node)) error
+// statusChange is one update of the status workload on obj, the worker's
+// copy of the Node: mutate sets the process's field and the worker's
+// condition.
+type statusChange func(ctx context.Context, c client.Client, obj *infrav1alpha1.Node, mutate func(*infrav1alpha1.Node)) error
 
 // statusWorkload runs change with the mutation of process p's worker:
 // its field and its condition, whose message is its count of updates.
+// Each worker holds its copy of the Node, as a reconciler holds what it
+// read; the helpers keep it current (it starts nameless: the first call
+// reads it).
 func statusWorkload(change statusChange) func(client.Client, string) Update {
 	return func(c client.Client, name string) Update {
 		p := processIndex()
 		var mu sync.Mutex
 		seq := map[int]int{}
+		held := map[int]*infrav1alpha1.Node{}
 		return func(ctx context.Context, worker int) error {
 			mu.Lock()
 			seq[worker]++
 			n := seq[worker]
+			obj, ok := held[worker]
+			if !ok {
+				obj = &infrav1alpha1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}}
+				held[worker] = obj
+			}
 			mu.Unlock()
-			return change(ctx, c, name, func(node *infrav1alpha1.Node) {
+			return change(ctx, c, obj, func(node *infrav1alpha1.Node) {
 				setProcessField(&node.Status, p, n)
 				helpers.SetNodeCondition(node, metav1.Condition{Type: workerConditionType(p, worker),
 					Status: metav1.ConditionTrue, Reason: "Bench", Message: strconv.Itoa(n)})
@@ -108,19 +118,15 @@ func workerConditions(n *infrav1alpha1.Node) int {
 	return total
 }
 
-func byName(name string) *infrav1alpha1.Node {
-	return &infrav1alpha1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}}
-}
-
-func updateStatus(ctx context.Context, c client.Client, name string, mutate func(*infrav1alpha1.Node)) error {
-	return helpers.UpdateNodeStatusWithRetry(ctx, c, byName(name), func(n *infrav1alpha1.Node) error {
+func updateStatus(ctx context.Context, c client.Client, obj *infrav1alpha1.Node, mutate func(*infrav1alpha1.Node)) error {
+	return helpers.UpdateNodeStatusWithRetry(ctx, c, obj, func(n *infrav1alpha1.Node) error {
 		mutate(n)
 		return nil
 	})
 }
 
-func applyStatus(ctx context.Context, c client.Client, name string, mutate func(*infrav1alpha1.Node)) error {
-	return helpers.ApplyNodeStatus(ctx, c, byName(name), func(n *infrav1alpha1.Node) error {
+func applyStatus(ctx context.Context, c client.Client, obj *infrav1alpha1.Node, mutate func(*infrav1alpha1.Node)) error {
+	return helpers.ApplyNodeStatus(ctx, c, obj, func(n *infrav1alpha1.Node) error {
 		mutate(n)
 		return nil
 	}, conflict.WithFieldOwner(fmt.Sprintf("bench-process-%d", processIndex())))
@@ -129,7 +135,8 @@ func applyStatus(ctx context.Context, c client.Client, name string, mutate func(
 // wholeStatusApply reads the Node, changes its typed status and applies
 // all of it: the apply carries every field and condition the read showed,
 // the other processes' included, as of the read.
-func wholeStatusApply(ctx context.Context, c client.Client, name string, mutate func(*infrav1alpha1.Node)) error {
+func wholeStatusApply(ctx context.Context, c client.Client, obj *infrav1alpha1.Node, mutate func(*infrav1alpha1.Node)) error {
+	name := obj.Name
 	n := &infrav1alpha1.Node{}
 	if err := c.Get(ctx, client.ObjectKey{Name: name}, n); err != nil {
 		return err
