@@ -112,6 +112,11 @@ func buildPackage(l *loaded, root *loader.Package, out outputLayout, sel *kindSe
 		kind.Merge = merges.kindFor(root.Types.Scope().Lookup(kind.Name).Type().(*types.Named))
 	}
 	merges.finish(pkg)
+	applies := newSchemaBuilder(merges, root.PkgPath)
+	for _, kind := range pkg.Kinds {
+		kind.ApplyType = applies.kind(root.Types.Scope().Lookup(kind.Name).Type().(*types.Named))
+	}
+	pkg.Apply = applies.finish()
 	if pkg.Output.SamePackage {
 		pkg.Reserved = map[string]bool{}
 		for _, name := range root.Types.Scope().Names() {
@@ -350,6 +355,10 @@ func checkNameClashes(root *loader.Package, pkg *model.Package, errs *errorList)
 	for _, k := range pkg.MergeKeys {
 		clash(k.Func, "to key "+k.Elem.Name)
 	}
+	for _, kind := range pkg.Kinds {
+		clash(kind.KindVar(), "for kind "+kind.Name)
+	}
+	clash(model.ApplySchemaConst, "to hold the server-side apply schema")
 }
 
 // checkOutputs reports two packages whose files would land in one place.

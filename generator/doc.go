@@ -7,7 +7,8 @@
 //   - model (build.go for packages and kinds, request_log.go for a kind's
 //     status request log, merge.go for how each field merges, copy.go for
 //     how merged values are copied and which types must not be copied,
-//     output.go for where files go): a plain
+//     apply.go for the server-side apply schema of the kinds, output.go for
+//     where files go): a plain
 //     description of what to generate (package model), validated once;
 //     every problem in the input is reported here as file:line: message,
 //     with the helpers for positions and errors in errors.go;
@@ -20,8 +21,9 @@
 // For every kind X the generated file declares the helpers model.Helpers
 // lists: UpdateXWithRetry, UpdateXStatusWithRetry, CreateOrUpdateXWithRetry,
 // XNeedsReconcile, SetXObservedGeneration, SetXCondition, MergeX,
-// UpdateXFrom and UpdateXStatusFrom, each where the kind has what it
-// needs; the accessor of its status request log when it is marked
-// +conflict:requestLog (request_log.go checks the marker); and one merge
-// function per struct type the kinds reach.
+// UpdateXFrom, UpdateXStatusFrom, ApplyX and ApplyXStatus, each where the
+// kind has what it needs; the accessor of its status request log when it
+// is marked +conflict:requestLog (request_log.go checks the marker); one
+// merge function per struct type the kinds reach; and the package's
+// server-side apply schema.
 package generator

@@ -150,6 +150,11 @@ func TestBadInputIsReportedWithPositions(t *testing.T) {
 			`testdata/bad/lockedcollections/types.go:26: field Set of ThingSpec: a set copies its elements by value, and lockedcollections.Locked holds a lock (sync.Mutex), which must not be copied`,
 			`testdata/bad/lockedcollections/types.go:29: field Pair of ThingSpec: [2]lockedcollections.Locked holds a lock (sync.Mutex), which must not be copied: an array of it is copied element by element with the element's DeepCopyInto method, and lockedcollections.Locked has none`,
 		}, false},
+		{"atomictopology", []string{
+			`testdata/bad/atomictopology/types.go:21: field NoKey of Whole: +listType=map needs +listMapKey`,
+			`testdata/bad/atomictopology/types.go:25: field Keyed of Whole: +listMapKey=id names no field of atomictopology.Item`,
+			`testdata/bad/atomictopology/types.go:28: field Bag of Whole: unknown +listType=bag (atomic, set or map)`,
+		}, false},
 		{"valueless", []string{
 			`testdata/bad/valueless/types.go:14: +conflict:merge needs a strategy, as +conflict:merge=<strategy> (known: atomic, conditions, max, min, ours, strict, theirs, union)`,
 			`testdata/bad/valueless/types.go:20: +conflict:requestLog needs a Go field path, as +conflict:requestLog=<Go field path>`,

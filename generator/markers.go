@@ -58,6 +58,10 @@ var (
 	structTypeFieldMarker = define("structType", markers.DescribesField, "", "", "")
 	structTypeTypeMarker  = define("structType", markers.DescribesType, "", "", "")
 
+	// controller-gen's: the CRD keeps the unknown fields of the object.
+	preserveUnknownFieldsMarker     = define("kubebuilder:pruning:PreserveUnknownFields", markers.DescribesField, struct{}{}, "", "")
+	preserveUnknownFieldsTypeMarker = define("kubebuilder:pruning:PreserveUnknownFields", markers.DescribesType, struct{}{}, "", "")
+
 	objectRootMarker        = define("kubebuilder:object:root", markers.DescribesType, false, "", "")
 	statusSubresourceMarker = define("kubebuilder:subresource:status", markers.DescribesType, struct{}{}, "", "")
 
@@ -77,7 +81,7 @@ var (
 // registry, the list of known +conflict: markers and --help are made of.
 var allMarkers = []marker{
 	generatePackageMarker, generateTypeMarker, observedGenMarker, requestLogMarker, mergeFieldMarker, mergeTypeMarker,
-	objectRootMarker, statusSubresourceMarker,
+	objectRootMarker, statusSubresourceMarker, preserveUnknownFieldsMarker, preserveUnknownFieldsTypeMarker,
 	listTypeFieldMarker, listTypeTypeMarker, listMapKeyFieldMarker, listMapKeyTypeMarker,
 	mapTypeFieldMarker, mapTypeTypeMarker, structTypeFieldMarker, structTypeTypeMarker,
 	genclientMarker, genclientNoStatusMarker, genclientNonNamespacedMarker, genclientNoVerbsMarker,

@@ -8,6 +8,9 @@
 //   - merge.go: MergeX, UpdateXFrom, UpdateXStatusFrom, and the merge
 //     function of every struct type and the key function of every list
 //     map they use;
+//   - apply.go: each kind's conflict.Kind variable, ApplyX and
+//     ApplyXStatus; applyschema.go: the package's server-side apply
+//     schema as a YAML constant;
 //   - file.go: what every generated file starts with, and Render;
 //     imports.go names the imports; article.go puts "a" or "an" before a
 //     kind's name in godoc.

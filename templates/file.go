@@ -48,10 +48,12 @@ func Render(pkg *model.Package, header []byte) ([]byte, error) {
 	for _, kind := range pkg.Kinds {
 		g.kind = kind
 		f.Add(g.requestLogHelper())
+		f.Add(g.kindVar())
 		f.Add(g.updateHelpers())
 		f.Add(g.generationHelpers())
 		f.Add(g.conditionHelpers())
 		f.Add(g.mergeHelpers())
+		f.Add(g.applyHelpers())
 	}
 	g.kind = nil
 	for _, s := range pkg.MergeStructs {
@@ -60,6 +62,7 @@ func Render(pkg *model.Package, header []byte) ([]byte, error) {
 	for _, k := range pkg.MergeKeys {
 		f.Add(g.mergeKey(k))
 	}
+	f.Add(g.applySchema())
 	g.imports.apply(f)
 
 	var buf bytes.Buffer
@@ -174,22 +177,10 @@ func (g *gen) ptrKind() *jen.Statement {
 	return jen.Op("*").Add(g.api(g.kind.Name))
 }
 
-// kindValue is the kind's conflict.Kind literal: its schema.GroupKind,
-// whether it has a status subresource, and its status request log.
+// kindValue is the current kind's conflict.Kind, held in its package
+// variable (kindVar).
 func (g *gen) kindValue() *jen.Statement {
-	values := []jen.Code{
-		jen.Id("GroupKind").Op(":").Add(g.imports.qual(schemaPath, "GroupKind").Values(
-			jen.Id("Group").Op(":").Lit(g.pkg.Group),
-			jen.Id("Kind").Op(":").Lit(g.kind.Name),
-		)),
-	}
-	if g.kind.StatusSubresource {
-		values = append(values, jen.Id("StatusSubresource").Op(":").True())
-	}
-	if g.kind.RequestLog != nil {
-		values = append(values, jen.Id("StatusRequestLog").Op(":").Id(g.kind.RequestLogFunc()))
-	}
-	return g.imports.qual(conflictPath, "Kind").Values(values...)
+	return jen.Id(g.kind.KindVar())
 }
 
 // selector is obj.A.B for a field path.

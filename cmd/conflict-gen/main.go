@@ -9,7 +9,10 @@
 //     generation) and SetXCondition (kinds with []metav1.Condition);
 //   - MergeX: a three-way merge, field by field as the markers say;
 //   - UpdateXFrom and, with a status subresource, UpdateXStatusFrom: write
-//     an edited copy, merging with MergeX on a conflict.
+//     an edited copy, merging with MergeX on a conflict;
+//   - ApplyX and, with a status subresource, ApplyXStatus: server-side
+//     apply of the fields the field owner owns after mutate, with the
+//     kind's schema for server-side apply, which the generated file holds.
 //
 // Install it as kubebuilder projects install controller-gen, into ./bin at
 // a pinned version, outside the operator's module:

@@ -22,6 +22,8 @@ type Package struct {
 	MergeStructs []*MergeStruct
 	// MergeKeys are the key functions of the list maps, sorted by name.
 	MergeKeys []*MergeKey
+	// Apply is the server-side apply schema of the kinds.
+	Apply *ApplySchema
 	// Reserved are identifiers declared at the output package's scope that
 	// generated imports must not shadow. Only set when the output is the API
 	// package itself.
@@ -66,6 +68,10 @@ type Kind struct {
 	// RequestLog is the status field in which the kind keeps the request
 	// IDs of its status writes (+conflict:requestLog), or nil.
 	RequestLog *RequestLog
+
+	// ApplyType is the name of the kind's root type in the package's
+	// ApplySchema.
+	ApplyType string
 }
 
 // RequestLog is a kind's status request log: a []string field under
@@ -174,11 +180,26 @@ func (k *Kind) SetConditionFunc() string { return "Set" + k.Name + "Condition" }
 // RequestLogFunc is the name of the kind's status request log accessor.
 func (k *Kind) RequestLogFunc() string { return "conflictRequestLog" + k.Name }
 
+// ApplyFunc is the name of the kind's server-side apply helper.
+func (k *Kind) ApplyFunc() string { return "Apply" + k.Name }
+
+// ApplyStatusFunc is the name of the kind's server-side apply helper for
+// the status subresource.
+func (k *Kind) ApplyStatusFunc() string { return "Apply" + k.Name + "Status" }
+
+// KindVar is the name of the package variable that holds the kind's
+// conflict.Kind, which every helper of the kind passes to the runtime.
+func (k *Kind) KindVar() string { return "conflict" + k.Name + "Kind" }
+
+// ApplySchemaConst is the name of the constant that holds a generated
+// package's server-side apply schema.
+const ApplySchemaConst = "conflictApplySchema"
+
 // Declared lists every name the generated file declares for the kind.
 func (k *Kind) Declared() []string {
-	names := []string{k.UpdateFunc(), k.CreateOrUpdateFunc(), k.MergeFunc(), k.UpdateFromFunc()}
+	names := []string{k.UpdateFunc(), k.CreateOrUpdateFunc(), k.MergeFunc(), k.UpdateFromFunc(), k.ApplyFunc()}
 	if k.StatusSubresource {
-		names = append(names, k.UpdateStatusFunc(), k.UpdateStatusFromFunc())
+		names = append(names, k.UpdateStatusFunc(), k.UpdateStatusFromFunc(), k.ApplyStatusFunc())
 	}
 	if k.ObservedGeneration != nil {
 		names = append(names, k.NeedsReconcileFunc(), k.SetObservedGenerationFunc())
@@ -215,4 +236,6 @@ var Helpers = []Helper{
 	{"MergeX", "", "three-way merge of base, current and desired, field by field as the markers say"},
 	{"UpdateXFrom", "", "writes modified; on a conflict merges (original, a fresh read, modified) with MergeX and writes the result"},
 	{"UpdateXStatusFrom", "with a status subresource", "the same through /status"},
+	{"ApplyX", "", "server-side apply of the fields this field owner owns after mutate: those it applied before and those mutate set; no request when they are unchanged"},
+	{"ApplyXStatus", "with a status subresource", "the same through /status"},
 }

@@ -10,11 +10,12 @@
 // time budget and the context's deadline.
 //
 // Generated code calls the generic functions [Update], [UpdateStatus],
-// [CreateOrUpdate], [UpdateFrom] and [UpdateStatusFrom] with the kind's
-// [Kind]; users normally call the typed wrappers (UpdateXWithRetry,
-// UpdateXStatusWithRetry, CreateOrUpdateXWithRetry, UpdateXFrom,
-// UpdateXStatusFrom, next to MergeX, XNeedsReconcile,
-// SetXObservedGeneration and SetXCondition) and tune them with [Option]s:
+// [CreateOrUpdate], [UpdateFrom], [UpdateStatusFrom], [Apply] and
+// [ApplyStatus] with the kind's [Kind]; users normally call the typed
+// wrappers (UpdateXWithRetry, UpdateXStatusWithRetry,
+// CreateOrUpdateXWithRetry, UpdateXFrom, UpdateXStatusFrom, ApplyX,
+// ApplyXStatus, next to MergeX, XNeedsReconcile, SetXObservedGeneration and
+// SetXCondition) and tune them with [Option]s:
 //
 //	err := v1alpha1.UpdateNodeWithRetry(ctx, r.Client, node,
 //		func(n *v1alpha1.Node) error {
@@ -30,6 +31,12 @@
 // mutate runs in the caller's goroutine (a panic in it reaches its caller
 // only), a caller whose context ends returns at once, and each caller's
 // options are its own.
+//
+// [Apply] and [ApplyStatus] write with server-side apply instead: they send
+// exactly the fields their field manager owns after mutate, so writers of
+// different fields never conflict; their rules are in apply_fields.go
+// (which fields) and apply_queue.go (applies of one process to one object
+// go in turn, combined).
 //
 // The rules are written once, in the retry engine (engine.go): "nothing to
 // write" is only believed of an object the helper read or wrote itself; a

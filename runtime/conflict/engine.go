@@ -330,15 +330,24 @@ func outOfTime(ctx context.Context, ctxDeadline bool) error {
 // the first caller's values and ends only when every caller's context has
 // ended, so that no caller's cancel cancels the others' write.
 func anyAlive[O any, T Object[O]](calls []*call[O, T]) (context.Context, func()) {
-	if len(calls) == 1 {
-		return calls[0].ctx, func() {}
-	}
-	ctx, cancel := context.WithCancel(context.WithoutCancel(calls[0].ctx))
-	var mu sync.Mutex
-	left := len(calls)
-	stops := make([]func() bool, len(calls))
+	ctxs := make([]context.Context, len(calls))
 	for i, cl := range calls {
-		stops[i] = context.AfterFunc(cl.ctx, func() {
+		ctxs[i] = cl.ctx
+	}
+	return anyAliveOf(ctxs)
+}
+
+// anyAliveOf is anyAlive for the contexts of several callers.
+func anyAliveOf(ctxs []context.Context) (context.Context, func()) {
+	if len(ctxs) == 1 {
+		return ctxs[0], func() {}
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctxs[0]))
+	var mu sync.Mutex
+	left := len(ctxs)
+	stops := make([]func() bool, len(ctxs))
+	for i, c := range ctxs {
+		stops[i] = context.AfterFunc(c, func() {
 			mu.Lock()
 			left--
 			if left == 0 {

@@ -18,7 +18,14 @@ const (
 	OperationUpdate         Operation = "update"
 	OperationUpdateStatus   Operation = "update_status"
 	OperationCreateOrUpdate Operation = "create_or_update"
+	OperationApply          Operation = "apply"
+	OperationApplyStatus    Operation = "apply_status"
 )
+
+// throughStatus reports whether op writes through the status subresource.
+func (op Operation) throughStatus() bool {
+	return op == OperationUpdateStatus || op == OperationApplyStatus
+}
 
 // Error reports that a helper gave up: its conflicts outlasted the time
 // budget, or its context ended while it was waiting to retry.
@@ -102,7 +109,7 @@ type SubresourceError struct {
 // Error implements error.
 func (e *SubresourceError) Error() string {
 	where := "the main resource"
-	if e.Operation == OperationUpdateStatus {
+	if e.Operation.throughStatus() {
 		where = "the status subresource"
 	}
 	return fmt.Sprintf("%s %s %s: %s changed, but a write through %s does not store it; nothing was written: use %s",

@@ -24,6 +24,9 @@ type Kind struct {
 	// theirs. The generator sets it from the kind's +conflict:requestLog
 	// marker. Without it, a status write with a request ID fails at once.
 	StatusRequestLog func(obj client.Object) *[]string
+	// Apply is the kind's schema for server-side apply ([Apply],
+	// [ApplyStatus]); nil where the generator emitted none.
+	Apply *ApplyType
 }
 
 // unwritable returns the JSON paths of the fields that mutate changed from
@@ -42,7 +45,7 @@ func (k Kind) unwritable(op Operation, before, after any) []string {
 		return nil
 	}
 	switch {
-	case op == OperationUpdateStatus:
+	case op.throughStatus():
 		return changedFields(b, a, "", status.Index[0])
 	case k.StatusSubresource:
 		if !equality.Semantic.DeepEqual(b.Field(status.Index[0]).Interface(), a.Field(status.Index[0]).Interface()) {

@@ -22,6 +22,8 @@ type options struct {
 	// is refused).
 	requestID    string
 	hasRequestID bool
+	// forceOwnership is set by WithForceOwnership.
+	forceOwnership bool
 }
 
 func newOptions(opts []Option) options {

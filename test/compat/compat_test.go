@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/conflict-gen/conflict-gen/generator"
+	"github.com/conflict-gen/conflict-gen/test/applyschema"
 )
 
 var wild = []string{
@@ -86,7 +87,38 @@ func TestWildAPIPackagesGenerateCompileAndVet(t *testing.T) {
 	assert.Contains(t, istio, `conflict.AtomicInto(m, "spec", s, &base.Spec, &current.Spec, &desired.Spec, &out.Spec)`,
 		"a protobuf message merges whole, in place: go vet's copylocks check below")
 
-	cmd := exec.Command("go", "vet", "./gen/...")
+	// What a controller that creates a StatefulSet, a ConfigMap and a
+	// Service generates (README, --kinds).
+	require.NoError(t, generator.Run(generator.Options{Patterns: []string{"k8s.io/api/apps/v1", "k8s.io/api/core/v1"},
+		OutputDir: "genkinds", Kinds: []string{"StatefulSet", "ConfigMap", "Service"}}, io.Discard))
+
+	// Every file's server-side apply schema parses, and names each kind's
+	// type; generated code parses it again at init.
+	schemaLines := map[string]int{}
+	for _, dir := range []string{"gen", "genkinds"} {
+		require.NoError(t, filepath.WalkDir(filepath.Join(scratch, dir), func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			content, err := os.ReadFile(path)
+			require.NoError(t, err)
+			_, err = applyschema.ReadEmitted(content)
+			assert.NoError(t, err, path)
+			yaml, err := applyschema.StringConst(content, "conflictApplySchema")
+			require.NoError(t, err)
+			rel, _ := filepath.Rel(scratch, filepath.Dir(path))
+			schemaLines[rel] = strings.Count(yaml, "\n") + 1
+			return nil
+		}))
+	}
+	t.Logf("lines of server-side apply schema per generated file: %v", schemaLines)
+	statefulSet, err := os.ReadFile(filepath.Join(scratch, "genkinds", "apps", "v1", generator.DefaultOutputFile))
+	require.NoError(t, err)
+	assert.Contains(t, string(statefulSet), "func ApplyStatefulSet(")
+	assert.Contains(t, string(statefulSet), "func ApplyStatefulSetStatus(")
+	assert.NotContains(t, string(statefulSet), "Deployment")
+
+	cmd := exec.Command("go", "vet", "./gen/...", "./genkinds/...")
 	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod")
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, string(out))

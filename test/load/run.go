@@ -23,8 +23,9 @@ type Result struct {
 	// Requested - Applied (updates that gave up, or that reported success
 	// and were overwritten).
 	Applied, Lost int
-	// Calls and Conflicts are the API requests sent and the 409s received.
-	Calls, Conflicts int64
+	// Calls and Conflicts are the API requests sent and the 409s received;
+	// Bytes the bytes of their request and answer bodies.
+	Calls, Conflicts, Bytes int64
 	// Elapsed is the wall time of the run.
 	Elapsed time.Duration
 	// Latencies are those of single updates, sorted; P50 and P99 are
@@ -39,6 +40,15 @@ func (r Result) CallsPerApplied() float64 {
 		return 0
 	}
 	return float64(r.Calls) / float64(r.Applied)
+}
+
+// BytesPerApplied is the bytes of request and answer bodies per applied
+// update.
+func (r Result) BytesPerApplied() float64 {
+	if r.Applied == 0 {
+		return 0
+	}
+	return float64(r.Bytes) / float64(r.Applied)
 }
 
 // PerSecond is applied updates per second.

@@ -2,7 +2,10 @@
 // updating one hot object that an operator author has, side by side in
 // one run: W goroutines of one process, and several processes, each
 // increment (or apply) until the requested number of updates was asked
-// for. It prints one table.
+// for. It prints one table, then a second for the status workload, where
+// several processes write different status fields and conditions of one
+// object (load.StatusStrategies): optimistic locking against server-side
+// apply.
 //
 //	make bench
 //	go run ./cmd/bench -updates 256 -w 1,8,32,128 -processes 4 -process-goroutines 8   (from test/)
@@ -17,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -39,12 +43,13 @@ func main() {
 	ws := flag.String("w", "1,8,32,128", "goroutines of one process, one row each")
 	processes := flag.Int("processes", 4, "processes of the multi-process rows (0: none)")
 	perProcess := flag.Int("process-goroutines", 8, "goroutines of each process in the multi-process rows")
+	workloads := flag.String("workloads", "pricing,status", "tables to measure: pricing (spec.pricing increments), status (the status workload)")
 	flag.Parse()
 	var err error
 	if spec := os.Getenv(workerEnv); spec != "" {
 		err = worker(spec)
 	} else {
-		err = run(*updates, *ws, *processes, *perProcess)
+		err = run(*updates, *ws, *processes, *perProcess, strings.Split(*workloads, ","))
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -52,14 +57,19 @@ func main() {
 	}
 }
 
-// row is one line of the table.
+// row is one line of a table.
 type row struct {
 	strategy load.Strategy
 	label    string
 	r        load.Result
 }
 
-func run(updates int, wList string, processes, perProcess int) error {
+// tables are the strategy lists a worker process can be told to run, by
+// the letter that starts its spec.
+var tables = map[byte][]load.Strategy{'p': load.Strategies, 's': load.StatusStrategies}
+
+func run(updates int, wList string, processes, perProcess int, workloads []string) error {
+	pricing, status := slices.Contains(workloads, "pricing"), slices.Contains(workloads, "status")
 	var ws []int
 	for _, f := range strings.Split(wList, ",") {
 		w, err := strconv.Atoi(strings.TrimSpace(f))
@@ -75,9 +85,9 @@ func run(updates int, wList string, processes, perProcess int) error {
 	}
 	defer env.Stop()
 
-	var rows []row
+	var rows, statusRows []row
 	object := 0
-	measure := func(s load.Strategy, label string, do func(name string) (load.Result, error)) error {
+	measure := func(rows *[]row, s load.Strategy, label string, do func(name string) (load.Result, error)) error {
 		object++
 		name := fmt.Sprintf("bench-%d", object)
 		c, err := env.NewClient(nil)
@@ -99,19 +109,22 @@ func run(updates int, wList string, processes, perProcess int) error {
 		}
 		r.Applied = s.Applied(n)
 		r.Lost = r.Requested - r.Applied
-		rows = append(rows, row{s, label, r})
+		*rows = append(*rows, row{s, label, r})
 		return nil
 	}
 	for _, w := range ws {
+		if !pricing {
+			break
+		}
 		for _, s := range load.Strategies {
-			err := measure(s, fmt.Sprintf("W=%d", w), func(name string) (load.Result, error) {
+			err := measure(&rows, s, fmt.Sprintf("W=%d", w), func(name string) (load.Result, error) {
 				var counter load.Counter
 				c, err := env.NewClient(counter.Wrap(env.Config()))
 				if err != nil {
 					return load.Result{}, err
 				}
 				r := load.Run(context.Background(), w, updates, s.New(c, name))
-				r.Calls, r.Conflicts = counter.Requests(), counter.Conflicts()
+				r.Calls, r.Conflicts, r.Bytes = counter.Requests(), counter.Conflicts(), counter.Bytes()
 				return r, nil
 			})
 			if err != nil {
@@ -121,27 +134,50 @@ func run(updates int, wList string, processes, perProcess int) error {
 	}
 	if processes > 0 {
 		for i, s := range load.Strategies {
-			err := measure(s, fmt.Sprintf("%dx%d", processes, perProcess), func(name string) (load.Result, error) {
-				return multiProcess(env.Config(), i, name, processes, perProcess, updates)
+			if !pricing {
+				break
+			}
+			err := measure(&rows, s, fmt.Sprintf("%dx%d", processes, perProcess), func(name string) (load.Result, error) {
+				return multiProcess(env.Config(), fmt.Sprintf("p%d", i), name, processes, perProcess, updates)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		for i, s := range load.StatusStrategies {
+			if !status {
+				break
+			}
+			err := measure(&statusRows, s, fmt.Sprintf("%dx%d", processes, perProcess), func(name string) (load.Result, error) {
+				return multiProcess(env.Config(), fmt.Sprintf("s%d", i), name, processes, perProcess, updates)
 			})
 			if err != nil {
 				return err
 			}
 		}
 	}
-	printTable(rows, updates)
+	fmt.Printf("\n%d updates requested per row on one hot Node; client QPS unlimited (rest.Config QPS -1)\n\n", updates)
+	if len(rows) > 0 {
+		printTable(rows, "RetryOnConflict(DefaultBackoff)")
+	}
+	if len(statusRows) > 0 {
+		fmt.Printf("\nStatus workload: each process writes its own status field and its goroutines' conditions of one Node\n\n")
+		printTable(statusRows, "UpdateNodeStatusWithRetry")
+	}
 	return nil
 }
 
 // workerResult is what a worker process reports.
 type workerResult struct {
-	Failed              int
-	Calls, Conflicts    int64
-	Start, End          time.Time
-	LatenciesNanosecond []int64
+	Failed                  int
+	Calls, Conflicts, Bytes int64
+	Start, End              time.Time
+	LatenciesNanosecond     []int64
 }
 
-func multiProcess(cfg *rest.Config, strategy int, name string, processes, goroutines, updates int) (load.Result, error) {
+// multiProcess runs a row in processes worker processes; strategy is the
+// table's letter and the strategy's index in it.
+func multiProcess(cfg *rest.Config, strategy string, name string, processes, goroutines, updates int) (load.Result, error) {
 	encoded, err := harness.EncodeConfig(cfg)
 	if err != nil {
 		return load.Result{}, err
@@ -151,7 +187,8 @@ func multiProcess(cfg *rest.Config, strategy int, name string, processes, gorout
 		if p < updates%processes {
 			share++
 		}
-		return []string{fmt.Sprintf("%s=%d;%s;%d;%d;%s", workerEnv, strategy, name, goroutines, share, encoded)}
+		return []string{fmt.Sprintf("%s=%s;%s;%d;%d;%s", workerEnv, strategy, name, goroutines, share, encoded),
+			fmt.Sprintf("%s=%d", load.ProcessEnv, p)}
 	})
 	if err != nil {
 		return load.Result{}, err
@@ -169,6 +206,7 @@ func multiProcess(cfg *rest.Config, strategy int, name string, processes, gorout
 		r.Failed += w.Failed
 		r.Calls += w.Calls
 		r.Conflicts += w.Conflicts
+		r.Bytes += w.Bytes
 		start, end = minTime(start, w.Start), maxTime(end, w.End)
 		for _, l := range w.LatenciesNanosecond {
 			latencies = append(latencies, time.Duration(l))
@@ -200,7 +238,14 @@ func worker(spec string) error {
 	if len(parts) != 5 {
 		return fmt.Errorf("bad worker spec")
 	}
-	strategy, _ := strconv.Atoi(parts[0])
+	if parts[0] == "" {
+		return fmt.Errorf("bad worker spec")
+	}
+	table, ok := tables[parts[0][0]]
+	strategy, err := strconv.Atoi(parts[0][1:])
+	if !ok || err != nil || strategy < 0 || strategy >= len(table) {
+		return fmt.Errorf("bad worker strategy %q", parts[0])
+	}
 	goroutines, _ := strconv.Atoi(parts[2])
 	share, _ := strconv.Atoi(parts[3])
 	cfg, err := harness.DecodeConfig(parts[4])
@@ -212,7 +257,7 @@ func worker(spec string) error {
 	if err != nil {
 		return err
 	}
-	s := load.Strategies[strategy]
+	s := table[strategy]
 	start := time.Now()
 	r := load.Run(context.Background(), goroutines, share, s.New(c, parts[1]))
 	latencies := make([]int64, len(r.Latencies))
@@ -220,28 +265,29 @@ func worker(spec string) error {
 		latencies[i] = int64(l)
 	}
 	return json.NewEncoder(os.Stdout).Encode(workerResult{
-		Failed: r.Failed, Calls: counter.Requests(), Conflicts: counter.Conflicts(),
+		Failed: r.Failed, Calls: counter.Requests(), Conflicts: counter.Conflicts(), Bytes: counter.Bytes(),
 		Start: start, End: start.Add(r.Elapsed), LatenciesNanosecond: latencies,
 	})
 }
 
-func printTable(rows []row, updates int) {
+// printTable prints rows, each compared with the baseline strategy's row
+// of the same writers (named by baseline in the header).
+func printTable(rows []row, baselineName string) {
 	baseline := map[string]float64{}
 	for _, r := range rows {
 		if r.strategy.Baseline {
 			baseline[r.label] = r.r.PerSecond()
 		}
 	}
-	fmt.Printf("\n%d updates requested per row on one hot Node; client QPS unlimited (rest.Config QPS -1)\n\n", updates)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 1, ' ', tabwriter.AlignRight|tabwriter.Debug)
-	fmt.Fprintln(tw, "writers\tstrategy\tapplied/requested\tlost\tAPI calls/applied\tupdates/s\tp50\tp99\tvs RetryOnConflict(DefaultBackoff)\t")
+	fmt.Fprintf(tw, "writers\tstrategy\tapplied/requested\tlost\tAPI calls/applied\t409s\tbytes/applied\tupdates/s\tp50\tp99\tvs %s\t\n", baselineName)
 	for _, r := range rows {
 		ratio := "-"
 		if b := baseline[r.label]; b > 0 {
 			ratio = fmt.Sprintf("%.1fx", r.r.PerSecond()/b)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%d\t%.2f\t%.0f\t%s\t%s\t%s\t\n", r.label, r.strategy.Name,
-			r.r.Applied, r.r.Requested, r.r.Lost, r.r.CallsPerApplied(), r.r.PerSecond(),
+		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%d\t%.2f\t%d\t%.0f\t%.0f\t%s\t%s\t%s\t\n", r.label, r.strategy.Name,
+			r.r.Applied, r.r.Requested, r.r.Lost, r.r.CallsPerApplied(), r.r.Conflicts, r.r.BytesPerApplied(), r.r.PerSecond(),
 			round(r.r.P50), round(r.r.P99), ratio)
 	}
 	tw.Flush()

@@ -33,6 +33,15 @@ import (
 // This file needs a conflict runtime that supports version 2 of the generated code.
 const _ = conflict.SupportPackageIsVersion2
 
+// conflictDatabaseKind is what the runtime is told about a Database: its API group and
+// kind, whether status is a subresource, where its status writes keep
+// request IDs, and its type in the server-side apply schema conflictApplySchema.
+var conflictDatabaseKind = conflict.Kind{
+	Apply:             conflict.NewApplyType(conflictApplySchema, "com.github.conflict-gen.conflict-gen.examples.kubebuilder.api.v1.Database"),
+	GroupKind:         schema.GroupKind{Group: "db.example.com", Kind: "Database"},
+	StatusSubresource: true,
+}
+
 // UpdateDatabaseWithRetry applies mutate to a fresh copy of the Database named by obj and
 // updates it, reading it again and retrying when the API server answers
 // 409 Conflict. The first attempt starts from obj when obj carries a
@@ -40,21 +49,21 @@ const _ = conflict.SupportPackageIsVersion2
 // and nothing is written, and a mutate that changes nothing writes nothing.
 // On success obj holds the server's answer. See conflict.Update.
 func UpdateDatabaseWithRetry(ctx context.Context, c client.Client, obj *Database, mutate func(*Database) error, opts ...conflict.Option) error {
-	return conflict.Update(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "db.example.com", Kind: "Database"}, StatusSubresource: true}, obj, mutate, opts...)
+	return conflict.Update(ctx, c, conflictDatabaseKind, obj, mutate, opts...)
 }
 
 // UpdateDatabaseStatusWithRetry is UpdateDatabaseWithRetry through the status
 // subresource: only the status is written, conditions, observedGeneration
 // and every other status field in one request. See conflict.UpdateStatus.
 func UpdateDatabaseStatusWithRetry(ctx context.Context, c client.Client, obj *Database, mutate func(*Database) error, opts ...conflict.Option) error {
-	return conflict.UpdateStatus(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "db.example.com", Kind: "Database"}, StatusSubresource: true}, obj, mutate, opts...)
+	return conflict.UpdateStatus(ctx, c, conflictDatabaseKind, obj, mutate, opts...)
 }
 
 // CreateOrUpdateDatabaseWithRetry creates the Database named by obj, with mutate applied,
 // if it does not exist, and otherwise updates it as UpdateDatabaseWithRetry does.
 // See conflict.CreateOrUpdate.
 func CreateOrUpdateDatabaseWithRetry(ctx context.Context, c client.Client, obj *Database, mutate func(*Database) error, opts ...conflict.Option) (controllerutil.OperationResult, error) {
-	return conflict.CreateOrUpdate(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "db.example.com", Kind: "Database"}, StatusSubresource: true}, obj, mutate, opts...)
+	return conflict.CreateOrUpdate(ctx, c, conflictDatabaseKind, obj, mutate, opts...)
 }
 
 // DatabaseNeedsReconcile reports whether obj's spec changed since its status was
@@ -101,13 +110,31 @@ func MergeDatabase(base, current, desired *Database) (*Database, error) {
 // UpdateDatabaseWithRetry does. A *conflict.MergeError stops it and nothing is written.
 // On success modified holds the server's answer. See conflict.UpdateFrom.
 func UpdateDatabaseFrom(ctx context.Context, c client.Client, original, modified *Database, opts ...conflict.Option) error {
-	return conflict.UpdateFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "db.example.com", Kind: "Database"}, StatusSubresource: true}, original, modified, MergeDatabase, opts...)
+	return conflict.UpdateFrom(ctx, c, conflictDatabaseKind, original, modified, MergeDatabase, opts...)
 }
 
 // UpdateDatabaseStatusFrom is UpdateDatabaseFrom through the status subresource.
 // See conflict.UpdateStatusFrom.
 func UpdateDatabaseStatusFrom(ctx context.Context, c client.Client, original, modified *Database, opts ...conflict.Option) error {
-	return conflict.UpdateStatusFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "db.example.com", Kind: "Database"}, StatusSubresource: true}, original, modified, MergeDatabase, opts...)
+	return conflict.UpdateStatusFrom(ctx, c, conflictDatabaseKind, original, modified, MergeDatabase, opts...)
+}
+
+// ApplyDatabase runs mutate on a copy of obj (read first when obj has no
+// resourceVersion) and applies it with server-side apply, creating it if it
+// does not exist. It sends exactly the fields this field owner
+// (conflict.WithFieldOwner, required) owns after mutate: those it applied
+// before and those mutate set or changed; a field it owned that mutate
+// cleared is given up. When they equal the object's, no request is made. A
+// field another manager owns is an ownership conflict, returned and not
+// retried, unless conflict.WithForceOwnership is given. See conflict.Apply.
+func ApplyDatabase(ctx context.Context, c client.Client, obj *Database, mutate func(*Database) error, opts ...conflict.Option) error {
+	return conflict.Apply(ctx, c, conflictDatabaseKind, obj, mutate, opts...)
+}
+
+// ApplyDatabaseStatus is ApplyDatabase through the status subresource: it applies
+// the status fields this field owner owns. See conflict.ApplyStatus.
+func ApplyDatabaseStatus(ctx context.Context, c client.Client, obj *Database, mutate func(*Database) error, opts ...conflict.Option) error {
+	return conflict.ApplyStatus(ctx, c, conflictDatabaseKind, obj, mutate, opts...)
 }
 
 // conflictMergeDatabase merges Database field by field.
@@ -157,3 +184,83 @@ func conflictMergeMetav1Condition(m *conflict.Merger, name string, s conflict.St
 func conflictKeyMetav1ConditionByType(e *metav1.Condition) string {
 	return string(e.Type)
 }
+
+// conflictApplySchema is the server-side apply schema of the kinds of github.com/conflict-gen/conflict-gen/examples/kubebuilder/api/v1:
+// their types as the API server describes them (JSON names, lists, maps and
+// structs, list keys), in the YAML of sigs.k8s.io/structured-merge-diff's
+// schema package. Each kind's conflict.Kind names its root type.
+const conflictApplySchema = `types:
+- name: __untyped_atomic_
+  scalar: untyped
+  list: {elementType: {namedType: __untyped_atomic_}, elementRelationship: atomic}
+  map: {elementType: {namedType: __untyped_atomic_}, elementRelationship: atomic}
+- name: __untyped_deduced_
+  scalar: untyped
+  list: {elementType: {namedType: __untyped_atomic_}, elementRelationship: atomic}
+  map: {elementType: {namedType: __untyped_deduced_}, elementRelationship: separable}
+- name: com.github.conflict-gen.conflict-gen.examples.kubebuilder.api.v1.Database
+  map:
+    fields:
+    - {name: kind, type: {scalar: string}}
+    - {name: apiVersion, type: {scalar: string}}
+    - {name: metadata, type: {namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta}}
+    - {name: spec, type: {namedType: com.github.conflict-gen.conflict-gen.examples.kubebuilder.api.v1.DatabaseSpec}}
+    - {name: status, type: {namedType: com.github.conflict-gen.conflict-gen.examples.kubebuilder.api.v1.DatabaseStatus}}
+- name: com.github.conflict-gen.conflict-gen.examples.kubebuilder.api.v1.DatabaseSpec
+  map:
+    fields:
+    - {name: image, type: {scalar: string}}
+    - {name: replicas, type: {scalar: numeric}}
+- name: com.github.conflict-gen.conflict-gen.examples.kubebuilder.api.v1.DatabaseStatus
+  map:
+    fields:
+    - {name: observedGeneration, type: {scalar: numeric}}
+    - {name: conditions, type: {list: {elementType: {namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Condition}, elementRelationship: associative, keys: [type]}}}
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.Condition
+  map:
+    fields:
+    - {name: type, type: {scalar: string}}
+    - {name: status, type: {scalar: string}}
+    - {name: observedGeneration, type: {scalar: numeric}}
+    - {name: lastTransitionTime, type: {scalar: untyped}}
+    - {name: reason, type: {scalar: string}}
+    - {name: message, type: {scalar: string}}
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry
+  map:
+    fields:
+    - {name: manager, type: {scalar: string}}
+    - {name: operation, type: {scalar: string}}
+    - {name: apiVersion, type: {scalar: string}}
+    - {name: time, type: {scalar: untyped}}
+    - {name: fieldsType, type: {scalar: string}}
+    - {name: fieldsV1, type: {map: {elementType: {namedType: __untyped_deduced_}}}}
+    - {name: subresource, type: {scalar: string}}
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+  map:
+    fields:
+    - {name: name, type: {scalar: string}}
+    - {name: generateName, type: {scalar: string}}
+    - {name: namespace, type: {scalar: string}}
+    - {name: selfLink, type: {scalar: string}}
+    - {name: uid, type: {scalar: string}}
+    - {name: resourceVersion, type: {scalar: string}}
+    - {name: generation, type: {scalar: numeric}}
+    - {name: creationTimestamp, type: {scalar: untyped}}
+    - {name: deletionTimestamp, type: {scalar: untyped}}
+    - {name: deletionGracePeriodSeconds, type: {scalar: numeric}}
+    - {name: labels, type: {map: {elementType: {scalar: string}}}}
+    - {name: annotations, type: {map: {elementType: {scalar: string}}}}
+    - {name: ownerReferences, type: {list: {elementType: {namedType: io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference}, elementRelationship: associative, keys: [uid]}}}
+    - {name: finalizers, type: {list: {elementType: {scalar: string}, elementRelationship: associative}}}
+    - {name: managedFields, type: {list: {elementType: {namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry}, elementRelationship: atomic}}}
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference
+  map:
+    fields:
+    - {name: apiVersion, type: {scalar: string}}
+    - {name: kind, type: {scalar: string}}
+    - {name: name, type: {scalar: string}}
+    - {name: uid, type: {scalar: string}}
+    - {name: controller, type: {scalar: boolean}}
+    - {name: blockOwnerDeletion, type: {scalar: boolean}}
+    elementRelationship: atomic
+`

@@ -43,6 +43,16 @@ func conflictRequestLogGroup(obj client.Object) *[]string {
 	return &obj.(*infrav1alpha1.Group).Status.RequestLog
 }
 
+// conflictGroupKind is what the runtime is told about a Group: its API group and
+// kind, whether status is a subresource, where its status writes keep
+// request IDs, and its type in the server-side apply schema conflictApplySchema.
+var conflictGroupKind = conflict.Kind{
+	Apply:             conflict.NewApplyType(conflictApplySchema, "com.github.conflict-gen.conflict-gen.examples.api.infra.v1alpha1.Group"),
+	GroupKind:         schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"},
+	StatusRequestLog:  conflictRequestLogGroup,
+	StatusSubresource: true,
+}
+
 // UpdateGroupWithRetry applies mutate to a fresh copy of the Group named by obj and
 // updates it, reading it again and retrying when the API server answers
 // 409 Conflict. The first attempt starts from obj when obj carries a
@@ -50,21 +60,21 @@ func conflictRequestLogGroup(obj client.Object) *[]string {
 // and nothing is written, and a mutate that changes nothing writes nothing.
 // On success obj holds the server's answer. See conflict.Update.
 func UpdateGroupWithRetry(ctx context.Context, c client.Client, obj *infrav1alpha1.Group, mutate func(*infrav1alpha1.Group) error, opts ...conflict.Option) error {
-	return conflict.Update(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, StatusSubresource: true, StatusRequestLog: conflictRequestLogGroup}, obj, mutate, opts...)
+	return conflict.Update(ctx, c, conflictGroupKind, obj, mutate, opts...)
 }
 
 // UpdateGroupStatusWithRetry is UpdateGroupWithRetry through the status
 // subresource: only the status is written, conditions, observedGeneration
 // and every other status field in one request. See conflict.UpdateStatus.
 func UpdateGroupStatusWithRetry(ctx context.Context, c client.Client, obj *infrav1alpha1.Group, mutate func(*infrav1alpha1.Group) error, opts ...conflict.Option) error {
-	return conflict.UpdateStatus(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, StatusSubresource: true, StatusRequestLog: conflictRequestLogGroup}, obj, mutate, opts...)
+	return conflict.UpdateStatus(ctx, c, conflictGroupKind, obj, mutate, opts...)
 }
 
 // CreateOrUpdateGroupWithRetry creates the Group named by obj, with mutate applied,
 // if it does not exist, and otherwise updates it as UpdateGroupWithRetry does.
 // See conflict.CreateOrUpdate.
 func CreateOrUpdateGroupWithRetry(ctx context.Context, c client.Client, obj *infrav1alpha1.Group, mutate func(*infrav1alpha1.Group) error, opts ...conflict.Option) (controllerutil.OperationResult, error) {
-	return conflict.CreateOrUpdate(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, StatusSubresource: true, StatusRequestLog: conflictRequestLogGroup}, obj, mutate, opts...)
+	return conflict.CreateOrUpdate(ctx, c, conflictGroupKind, obj, mutate, opts...)
 }
 
 // GroupNeedsReconcile reports whether obj's spec changed since its status was
@@ -111,13 +121,40 @@ func MergeGroup(base, current, desired *infrav1alpha1.Group) (*infrav1alpha1.Gro
 // UpdateGroupWithRetry does. A *conflict.MergeError stops it and nothing is written.
 // On success modified holds the server's answer. See conflict.UpdateFrom.
 func UpdateGroupFrom(ctx context.Context, c client.Client, original, modified *infrav1alpha1.Group, opts ...conflict.Option) error {
-	return conflict.UpdateFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, StatusSubresource: true, StatusRequestLog: conflictRequestLogGroup}, original, modified, MergeGroup, opts...)
+	return conflict.UpdateFrom(ctx, c, conflictGroupKind, original, modified, MergeGroup, opts...)
 }
 
 // UpdateGroupStatusFrom is UpdateGroupFrom through the status subresource.
 // See conflict.UpdateStatusFrom.
 func UpdateGroupStatusFrom(ctx context.Context, c client.Client, original, modified *infrav1alpha1.Group, opts ...conflict.Option) error {
-	return conflict.UpdateStatusFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Group"}, StatusSubresource: true, StatusRequestLog: conflictRequestLogGroup}, original, modified, MergeGroup, opts...)
+	return conflict.UpdateStatusFrom(ctx, c, conflictGroupKind, original, modified, MergeGroup, opts...)
+}
+
+// ApplyGroup runs mutate on a copy of obj (read first when obj has no
+// resourceVersion) and applies it with server-side apply, creating it if it
+// does not exist. It sends exactly the fields this field owner
+// (conflict.WithFieldOwner, required) owns after mutate: those it applied
+// before and those mutate set or changed; a field it owned that mutate
+// cleared is given up. When they equal the object's, no request is made. A
+// field another manager owns is an ownership conflict, returned and not
+// retried, unless conflict.WithForceOwnership is given. See conflict.Apply.
+func ApplyGroup(ctx context.Context, c client.Client, obj *infrav1alpha1.Group, mutate func(*infrav1alpha1.Group) error, opts ...conflict.Option) error {
+	return conflict.Apply(ctx, c, conflictGroupKind, obj, mutate, opts...)
+}
+
+// ApplyGroupStatus is ApplyGroup through the status subresource: it applies
+// the status fields this field owner owns. See conflict.ApplyStatus.
+func ApplyGroupStatus(ctx context.Context, c client.Client, obj *infrav1alpha1.Group, mutate func(*infrav1alpha1.Group) error, opts ...conflict.Option) error {
+	return conflict.ApplyStatus(ctx, c, conflictGroupKind, obj, mutate, opts...)
+}
+
+// conflictNodeKind is what the runtime is told about a Node: its API group and
+// kind, whether status is a subresource, where its status writes keep
+// request IDs, and its type in the server-side apply schema conflictApplySchema.
+var conflictNodeKind = conflict.Kind{
+	Apply:             conflict.NewApplyType(conflictApplySchema, "com.github.conflict-gen.conflict-gen.examples.api.infra.v1alpha1.Node"),
+	GroupKind:         schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Node"},
+	StatusSubresource: true,
 }
 
 // UpdateNodeWithRetry applies mutate to a fresh copy of the Node named by obj and
@@ -127,21 +164,21 @@ func UpdateGroupStatusFrom(ctx context.Context, c client.Client, original, modif
 // and nothing is written, and a mutate that changes nothing writes nothing.
 // On success obj holds the server's answer. See conflict.Update.
 func UpdateNodeWithRetry(ctx context.Context, c client.Client, obj *infrav1alpha1.Node, mutate func(*infrav1alpha1.Node) error, opts ...conflict.Option) error {
-	return conflict.Update(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Node"}, StatusSubresource: true}, obj, mutate, opts...)
+	return conflict.Update(ctx, c, conflictNodeKind, obj, mutate, opts...)
 }
 
 // UpdateNodeStatusWithRetry is UpdateNodeWithRetry through the status
 // subresource: only the status is written, conditions, observedGeneration
 // and every other status field in one request. See conflict.UpdateStatus.
 func UpdateNodeStatusWithRetry(ctx context.Context, c client.Client, obj *infrav1alpha1.Node, mutate func(*infrav1alpha1.Node) error, opts ...conflict.Option) error {
-	return conflict.UpdateStatus(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Node"}, StatusSubresource: true}, obj, mutate, opts...)
+	return conflict.UpdateStatus(ctx, c, conflictNodeKind, obj, mutate, opts...)
 }
 
 // CreateOrUpdateNodeWithRetry creates the Node named by obj, with mutate applied,
 // if it does not exist, and otherwise updates it as UpdateNodeWithRetry does.
 // See conflict.CreateOrUpdate.
 func CreateOrUpdateNodeWithRetry(ctx context.Context, c client.Client, obj *infrav1alpha1.Node, mutate func(*infrav1alpha1.Node) error, opts ...conflict.Option) (controllerutil.OperationResult, error) {
-	return conflict.CreateOrUpdate(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Node"}, StatusSubresource: true}, obj, mutate, opts...)
+	return conflict.CreateOrUpdate(ctx, c, conflictNodeKind, obj, mutate, opts...)
 }
 
 // NodeNeedsReconcile reports whether obj's spec changed since its status was
@@ -188,13 +225,31 @@ func MergeNode(base, current, desired *infrav1alpha1.Node) (*infrav1alpha1.Node,
 // UpdateNodeWithRetry does. A *conflict.MergeError stops it and nothing is written.
 // On success modified holds the server's answer. See conflict.UpdateFrom.
 func UpdateNodeFrom(ctx context.Context, c client.Client, original, modified *infrav1alpha1.Node, opts ...conflict.Option) error {
-	return conflict.UpdateFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Node"}, StatusSubresource: true}, original, modified, MergeNode, opts...)
+	return conflict.UpdateFrom(ctx, c, conflictNodeKind, original, modified, MergeNode, opts...)
 }
 
 // UpdateNodeStatusFrom is UpdateNodeFrom through the status subresource.
 // See conflict.UpdateStatusFrom.
 func UpdateNodeStatusFrom(ctx context.Context, c client.Client, original, modified *infrav1alpha1.Node, opts ...conflict.Option) error {
-	return conflict.UpdateStatusFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "infra.homelab-autoscaler.dev", Kind: "Node"}, StatusSubresource: true}, original, modified, MergeNode, opts...)
+	return conflict.UpdateStatusFrom(ctx, c, conflictNodeKind, original, modified, MergeNode, opts...)
+}
+
+// ApplyNode runs mutate on a copy of obj (read first when obj has no
+// resourceVersion) and applies it with server-side apply, creating it if it
+// does not exist. It sends exactly the fields this field owner
+// (conflict.WithFieldOwner, required) owns after mutate: those it applied
+// before and those mutate set or changed; a field it owned that mutate
+// cleared is given up. When they equal the object's, no request is made. A
+// field another manager owns is an ownership conflict, returned and not
+// retried, unless conflict.WithForceOwnership is given. See conflict.Apply.
+func ApplyNode(ctx context.Context, c client.Client, obj *infrav1alpha1.Node, mutate func(*infrav1alpha1.Node) error, opts ...conflict.Option) error {
+	return conflict.Apply(ctx, c, conflictNodeKind, obj, mutate, opts...)
+}
+
+// ApplyNodeStatus is ApplyNode through the status subresource: it applies
+// the status fields this field owner owns. See conflict.ApplyStatus.
+func ApplyNodeStatus(ctx context.Context, c client.Client, obj *infrav1alpha1.Node, mutate func(*infrav1alpha1.Node) error, opts ...conflict.Option) error {
+	return conflict.ApplyStatus(ctx, c, conflictNodeKind, obj, mutate, opts...)
 }
 
 // conflictMergeGroup merges Group field by field.
@@ -292,3 +347,120 @@ func conflictMergeNodeStatus(m *conflict.Merger, name string, s conflict.Strateg
 func conflictKeyMetav1ConditionByType(e *metav1.Condition) string {
 	return string(e.Type)
 }
+
+// conflictApplySchema is the server-side apply schema of the kinds of github.com/conflict-gen/conflict-gen/examples/api/infra/v1alpha1:
+// their types as the API server describes them (JSON names, lists, maps and
+// structs, list keys), in the YAML of sigs.k8s.io/structured-merge-diff's
+// schema package. Each kind's conflict.Kind names its root type.
+const conflictApplySchema = `types:
+- name: __untyped_atomic_
+  scalar: untyped
+  list: {elementType: {namedType: __untyped_atomic_}, elementRelationship: atomic}
+  map: {elementType: {namedType: __untyped_atomic_}, elementRelationship: atomic}
+- name: __untyped_deduced_
+  scalar: untyped
+  list: {elementType: {namedType: __untyped_atomic_}, elementRelationship: atomic}
+  map: {elementType: {namedType: __untyped_deduced_}, elementRelationship: separable}
+- name: com.github.conflict-gen.conflict-gen.examples.api.infra.v1alpha1.Group
+  map:
+    fields:
+    - {name: kind, type: {scalar: string}}
+    - {name: apiVersion, type: {scalar: string}}
+    - {name: metadata, type: {namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta}}
+    - {name: spec, type: {namedType: com.github.conflict-gen.conflict-gen.examples.api.infra.v1alpha1.GroupSpec}}
+    - {name: status, type: {namedType: com.github.conflict-gen.conflict-gen.examples.api.infra.v1alpha1.GroupStatus}}
+- name: com.github.conflict-gen.conflict-gen.examples.api.infra.v1alpha1.GroupPolicy
+  map:
+    fields:
+    - {name: scaleDown, type: {scalar: string}}
+    - {name: scaleDownUnneededTime, type: {scalar: string}}
+    - {name: maxNodeProvisionTime, type: {scalar: string}}
+- name: com.github.conflict-gen.conflict-gen.examples.api.infra.v1alpha1.GroupSpec
+  map:
+    fields:
+    - {name: minSize, type: {scalar: numeric}}
+    - {name: maxSize, type: {scalar: numeric}}
+    - {name: targetSize, type: {scalar: numeric}}
+    - {name: policy, type: {namedType: com.github.conflict-gen.conflict-gen.examples.api.infra.v1alpha1.GroupPolicy}}
+- name: com.github.conflict-gen.conflict-gen.examples.api.infra.v1alpha1.GroupStatus
+  map:
+    fields:
+    - {name: size, type: {scalar: numeric}}
+    - {name: readyNodes, type: {list: {elementType: {scalar: string}, elementRelationship: associative}}}
+    - {name: observedGeneration, type: {scalar: numeric}}
+    - {name: conditions, type: {list: {elementType: {namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Condition}, elementRelationship: associative, keys: [type]}}}
+    - {name: requestLog, type: {list: {elementType: {scalar: string}, elementRelationship: atomic}}}
+- name: com.github.conflict-gen.conflict-gen.examples.api.infra.v1alpha1.Node
+  map:
+    fields:
+    - {name: kind, type: {scalar: string}}
+    - {name: apiVersion, type: {scalar: string}}
+    - {name: metadata, type: {namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta}}
+    - {name: spec, type: {namedType: com.github.conflict-gen.conflict-gen.examples.api.infra.v1alpha1.NodeSpec}}
+    - {name: status, type: {namedType: com.github.conflict-gen.conflict-gen.examples.api.infra.v1alpha1.NodeStatus}}
+- name: com.github.conflict-gen.conflict-gen.examples.api.infra.v1alpha1.NodeSpec
+  map:
+    fields:
+    - {name: desiredPowerState, type: {scalar: string}}
+    - {name: groupRef, type: {scalar: string}}
+    - {name: kubernetesNodeName, type: {scalar: string}}
+    - {name: pricing, type: {scalar: numeric}}
+    - {name: startupPodSpec, type: {scalar: string}}
+    - {name: shutdownPodSpec, type: {scalar: string}}
+- name: com.github.conflict-gen.conflict-gen.examples.api.infra.v1alpha1.NodeStatus
+  map:
+    fields:
+    - {name: powerState, type: {scalar: string}}
+    - {name: progress, type: {scalar: string}}
+    - {name: lastStartupTime, type: {scalar: untyped}}
+    - {name: count, type: {scalar: numeric}}
+    - {name: observedGeneration, type: {scalar: numeric}}
+    - {name: conditions, type: {list: {elementType: {namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Condition}, elementRelationship: associative, keys: [type]}}}
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.Condition
+  map:
+    fields:
+    - {name: type, type: {scalar: string}}
+    - {name: status, type: {scalar: string}}
+    - {name: observedGeneration, type: {scalar: numeric}}
+    - {name: lastTransitionTime, type: {scalar: untyped}}
+    - {name: reason, type: {scalar: string}}
+    - {name: message, type: {scalar: string}}
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry
+  map:
+    fields:
+    - {name: manager, type: {scalar: string}}
+    - {name: operation, type: {scalar: string}}
+    - {name: apiVersion, type: {scalar: string}}
+    - {name: time, type: {scalar: untyped}}
+    - {name: fieldsType, type: {scalar: string}}
+    - {name: fieldsV1, type: {map: {elementType: {namedType: __untyped_deduced_}}}}
+    - {name: subresource, type: {scalar: string}}
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+  map:
+    fields:
+    - {name: name, type: {scalar: string}}
+    - {name: generateName, type: {scalar: string}}
+    - {name: namespace, type: {scalar: string}}
+    - {name: selfLink, type: {scalar: string}}
+    - {name: uid, type: {scalar: string}}
+    - {name: resourceVersion, type: {scalar: string}}
+    - {name: generation, type: {scalar: numeric}}
+    - {name: creationTimestamp, type: {scalar: untyped}}
+    - {name: deletionTimestamp, type: {scalar: untyped}}
+    - {name: deletionGracePeriodSeconds, type: {scalar: numeric}}
+    - {name: labels, type: {map: {elementType: {scalar: string}}}}
+    - {name: annotations, type: {map: {elementType: {scalar: string}}}}
+    - {name: ownerReferences, type: {list: {elementType: {namedType: io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference}, elementRelationship: associative, keys: [uid]}}}
+    - {name: finalizers, type: {list: {elementType: {scalar: string}, elementRelationship: associative}}}
+    - {name: managedFields, type: {list: {elementType: {namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry}, elementRelationship: atomic}}}
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference
+  map:
+    fields:
+    - {name: apiVersion, type: {scalar: string}}
+    - {name: kind, type: {scalar: string}}
+    - {name: name, type: {scalar: string}}
+    - {name: uid, type: {scalar: string}}
+    - {name: controller, type: {scalar: boolean}}
+    - {name: blockOwnerDeletion, type: {scalar: boolean}}
+    elementRelationship: atomic
+`

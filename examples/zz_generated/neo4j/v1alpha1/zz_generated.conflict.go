@@ -38,6 +38,15 @@ import (
 // This file needs a conflict runtime that supports version 2 of the generated code.
 const _ = conflict.SupportPackageIsVersion2
 
+// conflictNeo4jBackupKind is what the runtime is told about a Neo4jBackup: its API group and
+// kind, whether status is a subresource, where its status writes keep
+// request IDs, and its type in the server-side apply schema conflictApplySchema.
+var conflictNeo4jBackupKind = conflict.Kind{
+	Apply:             conflict.NewApplyType(conflictApplySchema, "com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.Neo4jBackup"),
+	GroupKind:         schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"},
+	StatusSubresource: true,
+}
+
 // UpdateNeo4jBackupWithRetry applies mutate to a fresh copy of the Neo4jBackup named by obj and
 // updates it, reading it again and retrying when the API server answers
 // 409 Conflict. The first attempt starts from obj when obj carries a
@@ -45,21 +54,21 @@ const _ = conflict.SupportPackageIsVersion2
 // and nothing is written, and a mutate that changes nothing writes nothing.
 // On success obj holds the server's answer. See conflict.Update.
 func UpdateNeo4jBackupWithRetry(ctx context.Context, c client.Client, obj *neo4jv1alpha1.Neo4jBackup, mutate func(*neo4jv1alpha1.Neo4jBackup) error, opts ...conflict.Option) error {
-	return conflict.Update(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"}, StatusSubresource: true}, obj, mutate, opts...)
+	return conflict.Update(ctx, c, conflictNeo4jBackupKind, obj, mutate, opts...)
 }
 
 // UpdateNeo4jBackupStatusWithRetry is UpdateNeo4jBackupWithRetry through the status
 // subresource: only the status is written, conditions, observedGeneration
 // and every other status field in one request. See conflict.UpdateStatus.
 func UpdateNeo4jBackupStatusWithRetry(ctx context.Context, c client.Client, obj *neo4jv1alpha1.Neo4jBackup, mutate func(*neo4jv1alpha1.Neo4jBackup) error, opts ...conflict.Option) error {
-	return conflict.UpdateStatus(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"}, StatusSubresource: true}, obj, mutate, opts...)
+	return conflict.UpdateStatus(ctx, c, conflictNeo4jBackupKind, obj, mutate, opts...)
 }
 
 // CreateOrUpdateNeo4jBackupWithRetry creates the Neo4jBackup named by obj, with mutate applied,
 // if it does not exist, and otherwise updates it as UpdateNeo4jBackupWithRetry does.
 // See conflict.CreateOrUpdate.
 func CreateOrUpdateNeo4jBackupWithRetry(ctx context.Context, c client.Client, obj *neo4jv1alpha1.Neo4jBackup, mutate func(*neo4jv1alpha1.Neo4jBackup) error, opts ...conflict.Option) (controllerutil.OperationResult, error) {
-	return conflict.CreateOrUpdate(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"}, StatusSubresource: true}, obj, mutate, opts...)
+	return conflict.CreateOrUpdate(ctx, c, conflictNeo4jBackupKind, obj, mutate, opts...)
 }
 
 // Neo4jBackupNeedsReconcile reports whether obj's spec changed since its status was
@@ -106,13 +115,40 @@ func MergeNeo4jBackup(base, current, desired *neo4jv1alpha1.Neo4jBackup) (*neo4j
 // UpdateNeo4jBackupWithRetry does. A *conflict.MergeError stops it and nothing is written.
 // On success modified holds the server's answer. See conflict.UpdateFrom.
 func UpdateNeo4jBackupFrom(ctx context.Context, c client.Client, original, modified *neo4jv1alpha1.Neo4jBackup, opts ...conflict.Option) error {
-	return conflict.UpdateFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"}, StatusSubresource: true}, original, modified, MergeNeo4jBackup, opts...)
+	return conflict.UpdateFrom(ctx, c, conflictNeo4jBackupKind, original, modified, MergeNeo4jBackup, opts...)
 }
 
 // UpdateNeo4jBackupStatusFrom is UpdateNeo4jBackupFrom through the status subresource.
 // See conflict.UpdateStatusFrom.
 func UpdateNeo4jBackupStatusFrom(ctx context.Context, c client.Client, original, modified *neo4jv1alpha1.Neo4jBackup, opts ...conflict.Option) error {
-	return conflict.UpdateStatusFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jBackup"}, StatusSubresource: true}, original, modified, MergeNeo4jBackup, opts...)
+	return conflict.UpdateStatusFrom(ctx, c, conflictNeo4jBackupKind, original, modified, MergeNeo4jBackup, opts...)
+}
+
+// ApplyNeo4jBackup runs mutate on a copy of obj (read first when obj has no
+// resourceVersion) and applies it with server-side apply, creating it if it
+// does not exist. It sends exactly the fields this field owner
+// (conflict.WithFieldOwner, required) owns after mutate: those it applied
+// before and those mutate set or changed; a field it owned that mutate
+// cleared is given up. When they equal the object's, no request is made. A
+// field another manager owns is an ownership conflict, returned and not
+// retried, unless conflict.WithForceOwnership is given. See conflict.Apply.
+func ApplyNeo4jBackup(ctx context.Context, c client.Client, obj *neo4jv1alpha1.Neo4jBackup, mutate func(*neo4jv1alpha1.Neo4jBackup) error, opts ...conflict.Option) error {
+	return conflict.Apply(ctx, c, conflictNeo4jBackupKind, obj, mutate, opts...)
+}
+
+// ApplyNeo4jBackupStatus is ApplyNeo4jBackup through the status subresource: it applies
+// the status fields this field owner owns. See conflict.ApplyStatus.
+func ApplyNeo4jBackupStatus(ctx context.Context, c client.Client, obj *neo4jv1alpha1.Neo4jBackup, mutate func(*neo4jv1alpha1.Neo4jBackup) error, opts ...conflict.Option) error {
+	return conflict.ApplyStatus(ctx, c, conflictNeo4jBackupKind, obj, mutate, opts...)
+}
+
+// conflictNeo4jEnterpriseClusterKind is what the runtime is told about a Neo4jEnterpriseCluster: its API group and
+// kind, whether status is a subresource, where its status writes keep
+// request IDs, and its type in the server-side apply schema conflictApplySchema.
+var conflictNeo4jEnterpriseClusterKind = conflict.Kind{
+	Apply:             conflict.NewApplyType(conflictApplySchema, "com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.Neo4jEnterpriseCluster"),
+	GroupKind:         schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jEnterpriseCluster"},
+	StatusSubresource: true,
 }
 
 // UpdateNeo4jEnterpriseClusterWithRetry applies mutate to a fresh copy of the Neo4jEnterpriseCluster named by obj and
@@ -122,21 +158,21 @@ func UpdateNeo4jBackupStatusFrom(ctx context.Context, c client.Client, original,
 // and nothing is written, and a mutate that changes nothing writes nothing.
 // On success obj holds the server's answer. See conflict.Update.
 func UpdateNeo4jEnterpriseClusterWithRetry(ctx context.Context, c client.Client, obj *neo4jv1alpha1.Neo4jEnterpriseCluster, mutate func(*neo4jv1alpha1.Neo4jEnterpriseCluster) error, opts ...conflict.Option) error {
-	return conflict.Update(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jEnterpriseCluster"}, StatusSubresource: true}, obj, mutate, opts...)
+	return conflict.Update(ctx, c, conflictNeo4jEnterpriseClusterKind, obj, mutate, opts...)
 }
 
 // UpdateNeo4jEnterpriseClusterStatusWithRetry is UpdateNeo4jEnterpriseClusterWithRetry through the status
 // subresource: only the status is written, conditions, observedGeneration
 // and every other status field in one request. See conflict.UpdateStatus.
 func UpdateNeo4jEnterpriseClusterStatusWithRetry(ctx context.Context, c client.Client, obj *neo4jv1alpha1.Neo4jEnterpriseCluster, mutate func(*neo4jv1alpha1.Neo4jEnterpriseCluster) error, opts ...conflict.Option) error {
-	return conflict.UpdateStatus(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jEnterpriseCluster"}, StatusSubresource: true}, obj, mutate, opts...)
+	return conflict.UpdateStatus(ctx, c, conflictNeo4jEnterpriseClusterKind, obj, mutate, opts...)
 }
 
 // CreateOrUpdateNeo4jEnterpriseClusterWithRetry creates the Neo4jEnterpriseCluster named by obj, with mutate applied,
 // if it does not exist, and otherwise updates it as UpdateNeo4jEnterpriseClusterWithRetry does.
 // See conflict.CreateOrUpdate.
 func CreateOrUpdateNeo4jEnterpriseClusterWithRetry(ctx context.Context, c client.Client, obj *neo4jv1alpha1.Neo4jEnterpriseCluster, mutate func(*neo4jv1alpha1.Neo4jEnterpriseCluster) error, opts ...conflict.Option) (controllerutil.OperationResult, error) {
-	return conflict.CreateOrUpdate(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jEnterpriseCluster"}, StatusSubresource: true}, obj, mutate, opts...)
+	return conflict.CreateOrUpdate(ctx, c, conflictNeo4jEnterpriseClusterKind, obj, mutate, opts...)
 }
 
 // Neo4jEnterpriseClusterNeedsReconcile reports whether obj's spec changed since its status was
@@ -183,13 +219,31 @@ func MergeNeo4jEnterpriseCluster(base, current, desired *neo4jv1alpha1.Neo4jEnte
 // UpdateNeo4jEnterpriseClusterWithRetry does. A *conflict.MergeError stops it and nothing is written.
 // On success modified holds the server's answer. See conflict.UpdateFrom.
 func UpdateNeo4jEnterpriseClusterFrom(ctx context.Context, c client.Client, original, modified *neo4jv1alpha1.Neo4jEnterpriseCluster, opts ...conflict.Option) error {
-	return conflict.UpdateFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jEnterpriseCluster"}, StatusSubresource: true}, original, modified, MergeNeo4jEnterpriseCluster, opts...)
+	return conflict.UpdateFrom(ctx, c, conflictNeo4jEnterpriseClusterKind, original, modified, MergeNeo4jEnterpriseCluster, opts...)
 }
 
 // UpdateNeo4jEnterpriseClusterStatusFrom is UpdateNeo4jEnterpriseClusterFrom through the status subresource.
 // See conflict.UpdateStatusFrom.
 func UpdateNeo4jEnterpriseClusterStatusFrom(ctx context.Context, c client.Client, original, modified *neo4jv1alpha1.Neo4jEnterpriseCluster, opts ...conflict.Option) error {
-	return conflict.UpdateStatusFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "neo4j.neo4j.com", Kind: "Neo4jEnterpriseCluster"}, StatusSubresource: true}, original, modified, MergeNeo4jEnterpriseCluster, opts...)
+	return conflict.UpdateStatusFrom(ctx, c, conflictNeo4jEnterpriseClusterKind, original, modified, MergeNeo4jEnterpriseCluster, opts...)
+}
+
+// ApplyNeo4jEnterpriseCluster runs mutate on a copy of obj (read first when obj has no
+// resourceVersion) and applies it with server-side apply, creating it if it
+// does not exist. It sends exactly the fields this field owner
+// (conflict.WithFieldOwner, required) owns after mutate: those it applied
+// before and those mutate set or changed; a field it owned that mutate
+// cleared is given up. When they equal the object's, no request is made. A
+// field another manager owns is an ownership conflict, returned and not
+// retried, unless conflict.WithForceOwnership is given. See conflict.Apply.
+func ApplyNeo4jEnterpriseCluster(ctx context.Context, c client.Client, obj *neo4jv1alpha1.Neo4jEnterpriseCluster, mutate func(*neo4jv1alpha1.Neo4jEnterpriseCluster) error, opts ...conflict.Option) error {
+	return conflict.Apply(ctx, c, conflictNeo4jEnterpriseClusterKind, obj, mutate, opts...)
+}
+
+// ApplyNeo4jEnterpriseClusterStatus is ApplyNeo4jEnterpriseCluster through the status subresource: it applies
+// the status fields this field owner owns. See conflict.ApplyStatus.
+func ApplyNeo4jEnterpriseClusterStatus(ctx context.Context, c client.Client, obj *neo4jv1alpha1.Neo4jEnterpriseCluster, mutate func(*neo4jv1alpha1.Neo4jEnterpriseCluster) error, opts ...conflict.Option) error {
+	return conflict.ApplyStatus(ctx, c, conflictNeo4jEnterpriseClusterKind, obj, mutate, opts...)
 }
 
 // conflictMergeBackupSpec merges BackupSpec field by field.
@@ -398,3 +452,229 @@ func conflictKeyServerConditionByType(e *neo4jv1alpha1.ServerCondition) string {
 func conflictKeyServerPortByNamePort(e *neo4jv1alpha1.ServerPort) string {
 	return "name=" + strconv.Quote(string(e.Name)) + ",port=" + strconv.FormatInt(int64(e.Port), 10)
 }
+
+// conflictApplySchema is the server-side apply schema of the kinds of github.com/conflict-gen/conflict-gen/examples/api/neo4j/v1alpha1:
+// their types as the API server describes them (JSON names, lists, maps and
+// structs, list keys), in the YAML of sigs.k8s.io/structured-merge-diff's
+// schema package. Each kind's conflict.Kind names its root type.
+const conflictApplySchema = `types:
+- name: __untyped_atomic_
+  scalar: untyped
+  list: {elementType: {namedType: __untyped_atomic_}, elementRelationship: atomic}
+  map: {elementType: {namedType: __untyped_atomic_}, elementRelationship: atomic}
+- name: __untyped_deduced_
+  scalar: untyped
+  list: {elementType: {namedType: __untyped_atomic_}, elementRelationship: atomic}
+  map: {elementType: {namedType: __untyped_deduced_}, elementRelationship: separable}
+- name: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.BackupSpec
+  map:
+    fields:
+    - {name: schedule, type: {scalar: string}}
+    - {name: bucket, type: {scalar: string}}
+    - {name: retentionDays, type: {scalar: numeric}}
+- name: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.EndpointsStatus
+  map:
+    fields:
+    - {name: bolt, type: {scalar: string}}
+    - {name: http, type: {scalar: string}}
+- name: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.ImageSpec
+  map:
+    fields:
+    - {name: repo, type: {scalar: string}}
+    - {name: tag, type: {scalar: string}}
+    - {name: pullPolicy, type: {scalar: string}}
+    elementRelationship: atomic
+- name: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.Neo4jBackup
+  map:
+    fields:
+    - {name: kind, type: {scalar: string}}
+    - {name: apiVersion, type: {scalar: string}}
+    - {name: metadata, type: {namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta}}
+    - {name: spec, type: {namedType: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.Neo4jBackupSpec}}
+    - {name: status, type: {namedType: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.Neo4jBackupStatus}}
+- name: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.Neo4jBackupSpec
+  map:
+    fields:
+    - {name: clusterRef, type: {scalar: string}}
+    - {name: schedule, type: {scalar: string}}
+    - {name: bucket, type: {scalar: string}}
+    - {name: retentionDays, type: {scalar: numeric}}
+    - {name: servers, type: {scalar: numeric}}
+- name: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.Neo4jBackupStatus
+  map:
+    fields:
+    - {name: lastBackupTime, type: {scalar: untyped}}
+    - {name: observedGeneration, type: {scalar: numeric}}
+    - {name: conditions, type: {list: {elementType: {namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Condition}, elementRelationship: associative, keys: [type]}}}
+- name: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.Neo4jEnterpriseCluster
+  map:
+    fields:
+    - {name: kind, type: {scalar: string}}
+    - {name: apiVersion, type: {scalar: string}}
+    - {name: metadata, type: {namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta}}
+    - {name: spec, type: {namedType: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.Neo4jEnterpriseClusterSpec}}
+    - {name: status, type: {namedType: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.Neo4jEnterpriseClusterStatus}}
+- name: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.Neo4jEnterpriseClusterSpec
+  map:
+    fields:
+    - {name: image, type: {namedType: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.ImageSpec}}
+    - {name: topology, type: {namedType: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.TopologySpec}}
+    - {name: storage, type: {namedType: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.StorageSpec}}
+    - {name: plugins, type: {list: {elementType: {scalar: string}, elementRelationship: atomic}}}
+    - {name: ports, type: {list: {elementType: {namedType: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.ServerPort}, elementRelationship: associative, keys: [name, port]}}}
+    - {name: env, type: {list: {elementType: {namedType: io.k8s.api.core.v1.EnvVar}, elementRelationship: atomic}}}
+    - {name: nodeSelector, type: {map: {elementType: {scalar: string}, elementRelationship: atomic}}}
+    - {name: tolerations, type: {list: {elementType: {namedType: io.k8s.api.core.v1.Toleration}, elementRelationship: atomic}}}
+    - {name: backup, type: {namedType: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.BackupSpec}}
+    - {name: resources, type: {namedType: io.k8s.api.core.v1.ResourceRequirements}}
+    - {name: config, type: {map: {elementType: {scalar: string}}}}
+- name: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.Neo4jEnterpriseClusterStatus
+  map:
+    fields:
+    - {name: phase, type: {scalar: string}}
+    - {name: readyServers, type: {scalar: numeric}}
+    - {name: endpoints, type: {namedType: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.EndpointsStatus}}
+    - {name: servers, type: {list: {elementType: {namedType: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.ServerCondition}, elementRelationship: atomic}}}
+    - {name: observedGeneration, type: {scalar: numeric}}
+    - {name: conditions, type: {list: {elementType: {namedType: io.k8s.apimachinery.pkg.apis.meta.v1.Condition}, elementRelationship: associative, keys: [type]}}}
+- name: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.ServerCondition
+  map:
+    fields:
+    - {name: type, type: {scalar: string}}
+    - {name: status, type: {scalar: string}}
+    - {name: lastTransitionTime, type: {scalar: untyped}}
+    - {name: reason, type: {scalar: string}}
+    - {name: server, type: {scalar: string}}
+- name: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.ServerPort
+  map:
+    fields:
+    - {name: name, type: {scalar: string}}
+    - {name: port, type: {scalar: numeric}}
+    - {name: protocol, type: {scalar: string}}
+    - {name: advertised, type: {scalar: boolean}}
+- name: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.StorageSpec
+  map:
+    fields:
+    - {name: className, type: {scalar: string}}
+    - {name: size, type: {scalar: untyped}}
+- name: com.github.conflict-gen.conflict-gen.examples.api.neo4j.v1alpha1.TopologySpec
+  map:
+    fields:
+    - {name: servers, type: {scalar: numeric}}
+    - {name: maxUnavailable, type: {scalar: numeric}}
+- name: io.k8s.api.core.v1.ConfigMapKeySelector
+  map:
+    fields:
+    - {name: name, type: {scalar: string}}
+    - {name: key, type: {scalar: string}}
+    - {name: optional, type: {scalar: boolean}}
+    elementRelationship: atomic
+- name: io.k8s.api.core.v1.EnvVar
+  map:
+    fields:
+    - {name: name, type: {scalar: string}}
+    - {name: value, type: {scalar: string}}
+    - {name: valueFrom, type: {namedType: io.k8s.api.core.v1.EnvVarSource}}
+- name: io.k8s.api.core.v1.EnvVarSource
+  map:
+    fields:
+    - {name: fieldRef, type: {namedType: io.k8s.api.core.v1.ObjectFieldSelector}}
+    - {name: resourceFieldRef, type: {namedType: io.k8s.api.core.v1.ResourceFieldSelector}}
+    - {name: configMapKeyRef, type: {namedType: io.k8s.api.core.v1.ConfigMapKeySelector}}
+    - {name: secretKeyRef, type: {namedType: io.k8s.api.core.v1.SecretKeySelector}}
+    - {name: fileKeyRef, type: {namedType: io.k8s.api.core.v1.FileKeySelector}}
+- name: io.k8s.api.core.v1.FileKeySelector
+  map:
+    fields:
+    - {name: volumeName, type: {scalar: string}}
+    - {name: path, type: {scalar: string}}
+    - {name: key, type: {scalar: string}}
+    - {name: optional, type: {scalar: boolean}}
+    elementRelationship: atomic
+- name: io.k8s.api.core.v1.ObjectFieldSelector
+  map:
+    fields:
+    - {name: apiVersion, type: {scalar: string}}
+    - {name: fieldPath, type: {scalar: string}}
+    elementRelationship: atomic
+- name: io.k8s.api.core.v1.ResourceClaim
+  map:
+    fields:
+    - {name: name, type: {scalar: string}}
+    - {name: request, type: {scalar: string}}
+- name: io.k8s.api.core.v1.ResourceFieldSelector
+  map:
+    fields:
+    - {name: containerName, type: {scalar: string}}
+    - {name: resource, type: {scalar: string}}
+    - {name: divisor, type: {scalar: untyped}}
+    elementRelationship: atomic
+- name: io.k8s.api.core.v1.ResourceRequirements
+  map:
+    fields:
+    - {name: limits, type: {map: {elementType: {scalar: untyped}}}}
+    - {name: requests, type: {map: {elementType: {scalar: untyped}}}}
+    - {name: claims, type: {list: {elementType: {namedType: io.k8s.api.core.v1.ResourceClaim}, elementRelationship: associative, keys: [name]}}}
+- name: io.k8s.api.core.v1.SecretKeySelector
+  map:
+    fields:
+    - {name: name, type: {scalar: string}}
+    - {name: key, type: {scalar: string}}
+    - {name: optional, type: {scalar: boolean}}
+    elementRelationship: atomic
+- name: io.k8s.api.core.v1.Toleration
+  map:
+    fields:
+    - {name: key, type: {scalar: string}}
+    - {name: operator, type: {scalar: string}}
+    - {name: value, type: {scalar: string}}
+    - {name: effect, type: {scalar: string}}
+    - {name: tolerationSeconds, type: {scalar: numeric}}
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.Condition
+  map:
+    fields:
+    - {name: type, type: {scalar: string}}
+    - {name: status, type: {scalar: string}}
+    - {name: observedGeneration, type: {scalar: numeric}}
+    - {name: lastTransitionTime, type: {scalar: untyped}}
+    - {name: reason, type: {scalar: string}}
+    - {name: message, type: {scalar: string}}
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry
+  map:
+    fields:
+    - {name: manager, type: {scalar: string}}
+    - {name: operation, type: {scalar: string}}
+    - {name: apiVersion, type: {scalar: string}}
+    - {name: time, type: {scalar: untyped}}
+    - {name: fieldsType, type: {scalar: string}}
+    - {name: fieldsV1, type: {map: {elementType: {namedType: __untyped_deduced_}}}}
+    - {name: subresource, type: {scalar: string}}
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+  map:
+    fields:
+    - {name: name, type: {scalar: string}}
+    - {name: generateName, type: {scalar: string}}
+    - {name: namespace, type: {scalar: string}}
+    - {name: selfLink, type: {scalar: string}}
+    - {name: uid, type: {scalar: string}}
+    - {name: resourceVersion, type: {scalar: string}}
+    - {name: generation, type: {scalar: numeric}}
+    - {name: creationTimestamp, type: {scalar: untyped}}
+    - {name: deletionTimestamp, type: {scalar: untyped}}
+    - {name: deletionGracePeriodSeconds, type: {scalar: numeric}}
+    - {name: labels, type: {map: {elementType: {scalar: string}}}}
+    - {name: annotations, type: {map: {elementType: {scalar: string}}}}
+    - {name: ownerReferences, type: {list: {elementType: {namedType: io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference}, elementRelationship: associative, keys: [uid]}}}
+    - {name: finalizers, type: {list: {elementType: {scalar: string}, elementRelationship: associative}}}
+    - {name: managedFields, type: {list: {elementType: {namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry}, elementRelationship: atomic}}}
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference
+  map:
+    fields:
+    - {name: apiVersion, type: {scalar: string}}
+    - {name: kind, type: {scalar: string}}
+    - {name: name, type: {scalar: string}}
+    - {name: uid, type: {scalar: string}}
+    - {name: controller, type: {scalar: boolean}}
+    - {name: blockOwnerDeletion, type: {scalar: boolean}}
+    elementRelationship: atomic
+`

@@ -34,6 +34,14 @@ import (
 // This file needs a conflict runtime that supports version 2 of the generated code.
 const _ = conflict.SupportPackageIsVersion2
 
+// conflictConfigMapKind is what the runtime is told about a ConfigMap: its API group and
+// kind, whether status is a subresource, where its status writes keep
+// request IDs, and its type in the server-side apply schema conflictApplySchema.
+var conflictConfigMapKind = conflict.Kind{
+	Apply:     conflict.NewApplyType(conflictApplySchema, "io.k8s.api.core.v1.ConfigMap"),
+	GroupKind: schema.GroupKind{Group: "", Kind: "ConfigMap"},
+}
+
 // UpdateConfigMapWithRetry applies mutate to a fresh copy of the ConfigMap named by obj and
 // updates it, reading it again and retrying when the API server answers
 // 409 Conflict. The first attempt starts from obj when obj carries a
@@ -41,14 +49,14 @@ const _ = conflict.SupportPackageIsVersion2
 // and nothing is written, and a mutate that changes nothing writes nothing.
 // On success obj holds the server's answer. See conflict.Update.
 func UpdateConfigMapWithRetry(ctx context.Context, c client.Client, obj *corev1.ConfigMap, mutate func(*corev1.ConfigMap) error, opts ...conflict.Option) error {
-	return conflict.Update(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "", Kind: "ConfigMap"}}, obj, mutate, opts...)
+	return conflict.Update(ctx, c, conflictConfigMapKind, obj, mutate, opts...)
 }
 
 // CreateOrUpdateConfigMapWithRetry creates the ConfigMap named by obj, with mutate applied,
 // if it does not exist, and otherwise updates it as UpdateConfigMapWithRetry does.
 // See conflict.CreateOrUpdate.
 func CreateOrUpdateConfigMapWithRetry(ctx context.Context, c client.Client, obj *corev1.ConfigMap, mutate func(*corev1.ConfigMap) error, opts ...conflict.Option) (controllerutil.OperationResult, error) {
-	return conflict.CreateOrUpdate(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "", Kind: "ConfigMap"}}, obj, mutate, opts...)
+	return conflict.CreateOrUpdate(ctx, c, conflictConfigMapKind, obj, mutate, opts...)
 }
 
 // MergeConfigMap merges three versions of a ConfigMap, as git merges files: base is what
@@ -74,7 +82,19 @@ func MergeConfigMap(base, current, desired *corev1.ConfigMap) (*corev1.ConfigMap
 // UpdateConfigMapWithRetry does. A *conflict.MergeError stops it and nothing is written.
 // On success modified holds the server's answer. See conflict.UpdateFrom.
 func UpdateConfigMapFrom(ctx context.Context, c client.Client, original, modified *corev1.ConfigMap, opts ...conflict.Option) error {
-	return conflict.UpdateFrom(ctx, c, conflict.Kind{GroupKind: schema.GroupKind{Group: "", Kind: "ConfigMap"}}, original, modified, MergeConfigMap, opts...)
+	return conflict.UpdateFrom(ctx, c, conflictConfigMapKind, original, modified, MergeConfigMap, opts...)
+}
+
+// ApplyConfigMap runs mutate on a copy of obj (read first when obj has no
+// resourceVersion) and applies it with server-side apply, creating it if it
+// does not exist. It sends exactly the fields this field owner
+// (conflict.WithFieldOwner, required) owns after mutate: those it applied
+// before and those mutate set or changed; a field it owned that mutate
+// cleared is given up. When they equal the object's, no request is made. A
+// field another manager owns is an ownership conflict, returned and not
+// retried, unless conflict.WithForceOwnership is given. See conflict.Apply.
+func ApplyConfigMap(ctx context.Context, c client.Client, obj *corev1.ConfigMap, mutate func(*corev1.ConfigMap) error, opts ...conflict.Option) error {
+	return conflict.Apply(ctx, c, conflictConfigMapKind, obj, mutate, opts...)
 }
 
 // conflictMergeConfigMap merges ConfigMap field by field.
@@ -87,3 +107,65 @@ func conflictMergeConfigMap(m *conflict.Merger, name string, s conflict.Strategy
 	out.BinaryData = conflict.MergeMapAtomic(m, "binaryData", s, base.BinaryData, current.BinaryData, desired.BinaryData, conflict.CopySlice)
 	return out
 }
+
+// conflictApplySchema is the server-side apply schema of the kinds of k8s.io/api/core/v1:
+// their types as the API server describes them (JSON names, lists, maps and
+// structs, list keys), in the YAML of sigs.k8s.io/structured-merge-diff's
+// schema package. Each kind's conflict.Kind names its root type.
+const conflictApplySchema = `types:
+- name: __untyped_atomic_
+  scalar: untyped
+  list: {elementType: {namedType: __untyped_atomic_}, elementRelationship: atomic}
+  map: {elementType: {namedType: __untyped_atomic_}, elementRelationship: atomic}
+- name: __untyped_deduced_
+  scalar: untyped
+  list: {elementType: {namedType: __untyped_atomic_}, elementRelationship: atomic}
+  map: {elementType: {namedType: __untyped_deduced_}, elementRelationship: separable}
+- name: io.k8s.api.core.v1.ConfigMap
+  map:
+    fields:
+    - {name: kind, type: {scalar: string}}
+    - {name: apiVersion, type: {scalar: string}}
+    - {name: metadata, type: {namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta}}
+    - {name: immutable, type: {scalar: boolean}}
+    - {name: data, type: {map: {elementType: {scalar: string}}}}
+    - {name: binaryData, type: {map: {elementType: {scalar: string}}}}
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry
+  map:
+    fields:
+    - {name: manager, type: {scalar: string}}
+    - {name: operation, type: {scalar: string}}
+    - {name: apiVersion, type: {scalar: string}}
+    - {name: time, type: {scalar: untyped}}
+    - {name: fieldsType, type: {scalar: string}}
+    - {name: fieldsV1, type: {map: {elementType: {namedType: __untyped_deduced_}}}}
+    - {name: subresource, type: {scalar: string}}
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+  map:
+    fields:
+    - {name: name, type: {scalar: string}}
+    - {name: generateName, type: {scalar: string}}
+    - {name: namespace, type: {scalar: string}}
+    - {name: selfLink, type: {scalar: string}}
+    - {name: uid, type: {scalar: string}}
+    - {name: resourceVersion, type: {scalar: string}}
+    - {name: generation, type: {scalar: numeric}}
+    - {name: creationTimestamp, type: {scalar: untyped}}
+    - {name: deletionTimestamp, type: {scalar: untyped}}
+    - {name: deletionGracePeriodSeconds, type: {scalar: numeric}}
+    - {name: labels, type: {map: {elementType: {scalar: string}}}}
+    - {name: annotations, type: {map: {elementType: {scalar: string}}}}
+    - {name: ownerReferences, type: {list: {elementType: {namedType: io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference}, elementRelationship: associative, keys: [uid]}}}
+    - {name: finalizers, type: {list: {elementType: {scalar: string}, elementRelationship: associative}}}
+    - {name: managedFields, type: {list: {elementType: {namedType: io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry}, elementRelationship: atomic}}}
+- name: io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference
+  map:
+    fields:
+    - {name: apiVersion, type: {scalar: string}}
+    - {name: kind, type: {scalar: string}}
+    - {name: name, type: {scalar: string}}
+    - {name: uid, type: {scalar: string}}
+    - {name: controller, type: {scalar: boolean}}
+    - {name: blockOwnerDeletion, type: {scalar: boolean}}
+    elementRelationship: atomic
+`

@@ -1,0 +1,188 @@
+package conflict
+
+import (
+	"bytes"
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+	"sigs.k8s.io/structured-merge-diff/v6/typed"
+)
+
+// This file holds the owned-fields rule of Apply, written once: an apply
+// carries the fields its field manager owned before (its Apply entry in
+// managedFields, for the subresource written) plus the fields the
+// mutations set or changed, with the values of the mutated object (list
+// elements with their keys); a field it owned that a mutation cleared is
+// left out, so that the server removes it unless another manager owns it;
+// nothing else, so that no zero value of a field nobody set is sent.
+
+// applyDelta is what one mutate did to an object's fields.
+type applyDelta struct {
+	// values holds the changed fields with their new values, list
+	// elements with their keys.
+	values *typed.TypedValue
+	// changed are the leaf fields mutate set or changed.
+	changed *fieldpath.Set
+	// removed are the fields mutate cleared: leaves, or a list element
+	// that went away whole.
+	removed *fieldpath.Set
+}
+
+// empty reports whether mutate changed nothing.
+func (d applyDelta) empty() bool {
+	return d.changed.Empty() && d.removed.Empty()
+}
+
+// delta compares an object before and after its mutation.
+func delta(before, after *typed.TypedValue) (applyDelta, error) {
+	cmp, err := before.Compare(after)
+	if err != nil {
+		return applyDelta{}, fmt.Errorf("comparing the object before and after mutate: %w", err)
+	}
+	present, err := after.ToFieldSet()
+	if err != nil {
+		return applyDelta{}, err
+	}
+	changed := cmp.Added.Union(cmp.Modified).Leaves()
+	return applyDelta{
+		values:  after.ExtractItems(changed, typed.WithAppendKeyFields()),
+		changed: changed,
+		removed: wholeElements(cmp.Removed.Leaves(), present),
+	}, nil
+}
+
+// wholeElements replaces the removed leaves of a list element that is
+// gone from present by the element itself: the element is what a removal
+// must take out, or a hollow element without its key would remain.
+func wholeElements(removed, present *fieldpath.Set) *fieldpath.Set {
+	out := fieldpath.NewSet()
+	removed.Iterate(func(p fieldpath.Path) {
+		end := len(p)
+		for i, pe := range p {
+			if pe.FieldName == nil && !present.Has(p[:i+1]) {
+				end = i + 1
+				break
+			}
+		}
+		out.Insert(append(fieldpath.Path(nil), p[:end]...))
+	})
+	return out
+}
+
+// notOwned lists the paths of removed that owned does not cover: fields an
+// apply cannot clear, since leaving out a field it does not own changes
+// nothing on the server.
+func notOwned(removed, owned *fieldpath.Set) []string {
+	var out []string
+	removed.Iterate(func(p fieldpath.Path) {
+		if !covered(owned, p) {
+			out = append(out, p.String())
+		}
+	})
+	return out
+}
+
+// covered reports whether p or one of its ancestors is in s.
+func covered(s *fieldpath.Set, p fieldpath.Path) bool {
+	for i := len(p); i > 0; i-- {
+		if s.Has(p[:i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// ownedFields is the union of the field sets that managedFields gives to
+// manager owner for subresource sub ("" or "status") through Apply, and
+// through Update as well when withUpdates is set (fields the first apply
+// migrates to the Apply entry).
+func ownedFields(managed []metav1.ManagedFieldsEntry, owner, sub string, withUpdates bool) (*fieldpath.Set, error) {
+	owned := fieldpath.NewSet()
+	for _, e := range managed {
+		if e.Manager != owner || e.Subresource != sub || e.FieldsV1 == nil {
+			continue
+		}
+		if e.Operation != metav1.ManagedFieldsOperationApply && (!withUpdates || e.Operation != metav1.ManagedFieldsOperationUpdate) {
+			continue
+		}
+		var s fieldpath.Set
+		if err := s.FromJSON(bytes.NewReader(e.FieldsV1.Raw)); err != nil {
+			return nil, fmt.Errorf("managedFields of %q: %w", owner, err)
+		}
+		owned = owned.Union(&s)
+	}
+	return owned, nil
+}
+
+// applyConfig is what to apply to cur, whose fields owned are this
+// manager's: its owned fields, with the deltas applied in order. same
+// reports that it equals what cur holds for those fields and for the
+// fields the deltas removed: applying it would change nothing.
+func applyConfig(cur *typed.TypedValue, owned *fieldpath.Set, deltas []applyDelta) (config *typed.TypedValue, same bool, err error) {
+	working := cur
+	fields := owned.Leaves()
+	removed := fieldpath.NewSet()
+	for _, d := range deltas {
+		if !d.changed.Empty() {
+			if working, err = working.Merge(d.values); err != nil {
+				return nil, false, fmt.Errorf("merging a mutation into the fields to apply: %w", err)
+			}
+		}
+		if !d.removed.Empty() {
+			working = working.RemoveItems(d.removed)
+		}
+		fields = fields.Union(d.changed).RecursiveDifference(d.removed)
+		removed = removed.Union(d.removed)
+	}
+	// Only leaves and list elements are applied: a struct, map or list
+	// that a managedFields entry names as a member (".") is not sent
+	// whole, or the elements of other managers in it would be taken.
+	present, err := working.ToFieldSet()
+	if err != nil {
+		return nil, false, err
+	}
+	fields = fields.Leaves().Intersection(present)
+	config = working.ExtractItems(fields, typed.WithAppendKeyFields())
+	before := cur.ExtractItems(fields, typed.WithAppendKeyFields())
+	cmp, err := before.Compare(config)
+	if err != nil {
+		return nil, false, err
+	}
+	if !cmp.IsSame() || removed.Empty() {
+		return config, cmp.IsSame(), nil
+	}
+	// A removed list element is not extracted from cur to compare: the
+	// library extracts an element named whole as null. Whether cur still
+	// holds what was removed is what matters.
+	held, err := cur.ToFieldSet()
+	if err != nil {
+		return nil, false, err
+	}
+	same = true
+	removed.Iterate(func(p fieldpath.Path) { same = same && !held.Has(p) })
+	return config, same, nil
+}
+
+// pruneNulls drops the null values and the maps left empty by it from u,
+// the unstructured form of an extracted configuration: a field an apply
+// does not set must be absent, never null.
+func pruneNulls(u map[string]any) map[string]any {
+	for k, v := range u {
+		switch x := v.(type) {
+		case nil:
+			delete(u, k)
+		case map[string]any:
+			if len(x) > 0 && len(pruneNulls(x)) == 0 {
+				delete(u, k)
+			}
+		case []any:
+			for _, e := range x {
+				if m, ok := e.(map[string]any); ok {
+					pruneNulls(m)
+				}
+			}
+		}
+	}
+	return u
+}

@@ -1,0 +1,370 @@
+package conflict
+
+import (
+	"container/list"
+	"context"
+	"fmt"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// This file holds the applies of one process to one object by one field
+// manager, serialized and combined. Two applies of one manager sent at
+// once would each carry the manager's owned fields as its copy knew them,
+// and the later would drop the fields the earlier added; so they go one
+// request at a time, each built on the answer to the one before, and the
+// changes that wait meanwhile go together in the next request.
+//
+// The newest object known for the key (the last answer or read) is kept
+// after the calls end, so that a no-op apply after an apply costs no
+// request: for at most maxApplyStates keys, the least recently used
+// forgotten first.
+
+// maxApplyStates bounds the objects the applies of a process remember.
+const maxApplyStates = 4096
+
+// applyKey identifies the applies that share a state: same client,
+// reader, object, field manager, subresource and force.
+type applyKey struct {
+	client, reader any
+	kind           schema.GroupKind
+	key            client.ObjectKey
+	owner          string
+	op             Operation
+	force          bool
+}
+
+// applyState is what a process knows and queues for one applyKey.
+type applyState[O any, T Object[O]] struct {
+	mu sync.Mutex
+	// last is the newest object read or answered for the key. It is
+	// never changed once stored: mutations run on copies.
+	last T
+	// queue holds the calls waiting for a request; flushing is set while
+	// a goroutine sends them.
+	queue    []*applyCall[O, T]
+	flushing bool
+}
+
+// applyStates remembers the applyStates of the keys last used.
+var applyStates = struct {
+	mu    sync.Mutex
+	byKey map[applyKey]*list.Element
+	lru   list.List
+}{byKey: map[applyKey]*list.Element{}}
+
+type applyStateEntry struct {
+	key   applyKey
+	state any
+}
+
+// stateFor is the state of ac's key, or a state of its own when its
+// client or reader cannot be a map key (or the key is used with another
+// Go type): its applies are then not serialized with others.
+func stateFor[O any, T Object[O]](ac *applyCall[O, T]) *applyState[O, T] {
+	if !combinable(ac.client, ac.reader) {
+		return &applyState[O, T]{}
+	}
+	key := applyKey{client: ac.client, reader: ac.reader, kind: ac.kind.GroupKind, key: ac.key,
+		owner: ac.fieldOwner, op: ac.operation, force: ac.forceOwnership}
+	applyStates.mu.Lock()
+	defer applyStates.mu.Unlock()
+	if el, ok := applyStates.byKey[key]; ok {
+		applyStates.lru.MoveToFront(el)
+		if st, ok := el.Value.(*applyStateEntry).state.(*applyState[O, T]); ok {
+			return st
+		}
+		return &applyState[O, T]{}
+	}
+	st := &applyState[O, T]{}
+	applyStates.byKey[key] = applyStates.lru.PushFront(&applyStateEntry{key: key, state: st})
+	for applyStates.lru.Len() > maxApplyStates {
+		// A state forgotten while in use still serves its calls; a new
+		// call for its key starts a new one.
+		oldest := applyStates.lru.Back()
+		applyStates.lru.Remove(oldest)
+		delete(applyStates.byKey, oldest.Value.(*applyStateEntry).key)
+	}
+	return st
+}
+
+// locked runs f with the state's lock held.
+func (st *applyState[O, T]) locked(f func()) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	f()
+}
+
+// newest is the newest object known for the key, or nil.
+func (st *applyState[O, T]) newest() T {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.last
+}
+
+// offer keeps obj as the newest object if it is newer than the one kept.
+func (st *applyState[O, T]) offer(obj T) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.last == nil || obj.GetUID() != st.last.GetUID() || newer(obj, st.last) {
+		st.last = obj
+	}
+}
+
+// submit queues ac and waits for its answer or the end of its context.
+func (st *applyState[O, T]) submit(ac *applyCall[O, T]) error {
+	st.mu.Lock()
+	st.queue = append(st.queue, ac)
+	if !st.flushing {
+		st.flushing = true
+		go st.flush()
+	}
+	st.mu.Unlock()
+	select {
+	case a := <-ac.answer:
+		return ac.take(a)
+	case <-ac.ctx.Done():
+	}
+	st.mu.Lock()
+	select {
+	case a := <-ac.answer:
+		st.mu.Unlock()
+		return ac.take(a)
+	default:
+	}
+	taken := ac.taken
+	if !taken {
+		for i, q := range st.queue {
+			if q == ac {
+				st.queue = append(st.queue[:i:i], st.queue[i+1:]...)
+				break
+			}
+		}
+	}
+	// An answer sent from now on is for nobody: the channel's buffer
+	// keeps the sender from blocking on it.
+	st.mu.Unlock()
+	if taken {
+		return ac.failed(ac.ctx.Err(), true, "")
+	}
+	return ac.wrapped(ac.ctx.Err())
+}
+
+// take ends ac with its answer.
+func (ac *applyCall[O, T]) take(a applyAnswer[O, T]) error {
+	if a.err == nil {
+		*ac.obj = *a.obj.DeepCopy()
+	}
+	return a.err
+}
+
+// flush sends the queued calls until none is left.
+func (st *applyState[O, T]) flush() {
+	for {
+		st.mu.Lock()
+		batch := st.takeLocked()
+		if len(batch) == 0 {
+			st.flushing = false
+			st.mu.Unlock()
+			return
+		}
+		last := st.last
+		st.mu.Unlock()
+		st.send(batch, last)
+	}
+}
+
+// takeLocked takes the calls of the next request: every queued call that
+// may be combined, up to the first that must go alone, which goes alone.
+func (st *applyState[O, T]) takeLocked() []*applyCall[O, T] {
+	n := 0
+	for _, ac := range st.queue {
+		if ac.solo || !ac.combining {
+			if n == 0 {
+				n = 1
+			}
+			break
+		}
+		n++
+	}
+	batch := st.queue[:n:n]
+	st.queue = st.queue[n:]
+	for _, ac := range batch {
+		ac.taken = true
+	}
+	return batch
+}
+
+// answerAll ends the calls of batch: err (per call when errFor is set),
+// or success with obj.
+func (st *applyState[O, T]) answerAll(batch []*applyCall[O, T], obj T, errFor func(*applyCall[O, T]) error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for _, ac := range batch {
+		var err error
+		if errFor != nil {
+			err = errFor(ac)
+		}
+		ac.taken = false
+		select {
+		case ac.answer <- applyAnswer[O, T]{obj: obj, err: err}:
+		default: // answered already
+		}
+	}
+}
+
+// requeue puts the calls of a refused combined request back in front of
+// the queue, each to be sent alone.
+func (st *applyState[O, T]) requeue(batch []*applyCall[O, T]) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var again []*applyCall[O, T]
+	for _, ac := range batch {
+		ac.taken, ac.solo = false, true
+		if ac.ctx.Err() == nil {
+			again = append(again, ac)
+		}
+	}
+	// A caller that left was told nothing was stored, which holds.
+	st.queue = append(again, st.queue...)
+}
+
+// send makes one request for batch, starting from the newest object known
+// (last, or a caller's obj that is newer). A panic while it works (in a
+// library it calls) fails the batch's calls instead of the process.
+func (st *applyState[O, T]) send(batch []*applyCall[O, T], last T) {
+	defer func() {
+		if p := recover(); p != nil {
+			err := fmt.Errorf("server-side apply failed: %v", p)
+			st.answerAll(batch, nil, func(ac *applyCall[O, T]) error { return ac.wrapped(err) })
+		}
+	}()
+	ctxs := make([]context.Context, len(batch))
+	for i, ac := range batch {
+		ctxs[i] = ac.ctx
+	}
+	ctx, release := anyAliveOf(ctxs)
+	defer release()
+	lead := batch[0]
+	cur, trusted := last, last != nil
+	deltas := make([]applyDelta, len(batch))
+	for i, ac := range batch {
+		deltas[i] = ac.delta
+		if cur == nil || ac.base.GetUID() != cur.GetUID() || newer(ac.base, cur) {
+			cur, trusted = ac.base, ac.trusted
+		}
+	}
+	fail := func(err error) { st.answerAll(batch, nil, func(*applyCall[O, T]) error { return err }) }
+	for {
+		if needsMigration(cur, lead.fieldOwner, lead.subresource()) {
+			migrated, err := lead.migrate(ctx, cur)
+			if err != nil {
+				fail(lead.wrapped(err))
+				return
+			}
+			st.offer(migrated)
+			cur, trusted = migrated, true
+		}
+		owned, err := ownedFields(cur.GetManagedFields(), lead.fieldOwner, lead.subresource(), false)
+		if err != nil {
+			fail(lead.wrapped(err))
+			return
+		}
+		curValue, err := lead.kind.Apply.typedValue(cur)
+		if err != nil {
+			fail(lead.wrapped(err))
+			return
+		}
+		config, same, err := applyConfig(curValue, owned, deltas)
+		if err != nil {
+			fail(lead.wrapped(err))
+			return
+		}
+		if same && trusted {
+			st.answerAll(batch, cur, nil)
+			return
+		}
+		if same {
+			// Nothing to apply to an object a caller held: confirm.
+			fresh, err := lead.read(ctx)
+			if err != nil {
+				fail(err)
+				return
+			}
+			st.offer(fresh)
+			cur, trusted = fresh, true
+			continue
+		}
+		fields, _ := config.AsValue().Unstructured().(map[string]any)
+		body, err := lead.body(fields, cur.GetUID())
+		if err != nil {
+			fail(lead.wrapped(err))
+			return
+		}
+		st.locked(func() {
+			for _, ac := range batch {
+				ac.attempts++
+			}
+		})
+		answer, err := lead.sendApply(ctx, body)
+		if err == nil {
+			st.offer(answer)
+			st.answerAll(batch, answer, nil)
+			return
+		}
+		if replaced(err) {
+			st.forget(cur)
+			st.answerAll(batch, nil, func(ac *applyCall[O, T]) error {
+				if ac.obj.GetUID() == "" {
+					return errStartOver
+				}
+				return ac.wrapped(ErrObjectReplaced)
+			})
+			return
+		}
+		st.refusedApply(batch, err)
+		return
+	}
+}
+
+// forget drops obj if it is the newest object kept: it is of an
+// incarnation of the object that was deleted.
+func (st *applyState[O, T]) forget(obj T) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.last == obj {
+		st.last = nil
+	}
+}
+
+// refusedApply ends or requeues the calls of a request that failed with
+// err. An ownership conflict or a refusal for content fails only the
+// calls whose change caused it: a combined request is split into calls
+// sent alone. An ownership conflict is never retried as it is.
+func (st *applyState[O, T]) refusedApply(batch []*applyCall[O, T], err error) {
+	if apierrors.IsConflict(err) {
+		var counted []*Metrics
+		for _, ac := range batch {
+			if !containsMetrics(counted, ac.metrics) {
+				counted = append(counted, ac.metrics)
+				ac.metrics.conflict(ac.kind.GroupKind, ac.operation)
+			}
+		}
+	}
+	owned := ownershipError(err, batch[0].kind.GroupKind, batch[0].key, batch[0].operation)
+	if len(batch) > 1 && (owned != nil || refused(err)) {
+		st.requeue(batch)
+		return
+	}
+	st.answerAll(batch, nil, func(ac *applyCall[O, T]) error {
+		if owned != nil {
+			ac.log.V(1).Info("apply refused: fields owned by other field managers", "kind", kindString(ac.kind.GroupKind),
+				"object", ac.key, "operation", ac.operation, "conflicts", owned.Conflicts)
+			return owned
+		}
+		return ac.failed(err, true, "")
+	})
+}
