@@ -446,7 +446,7 @@ func basicScalar(b *types.Basic) string {
 
 // preservesUnknown reports whether markers keep unknown fields.
 func preservesUnknown(values markers.MarkerValues) bool {
-	return values.Get(preserveUnknownFieldsMarker.Name) != nil
+	return values.Get(preserveUnknownFieldsMarker.Name) != nil || values.Get(xPreserveUnknownFieldsMarker.Name) != nil
 }
 
 // untypedTypes are the definitions of the untyped types, as the API
