@@ -24,6 +24,8 @@ var applyScalars = map[[2]string]string{
 	{"k8s.io/apimachinery/pkg/util/intstr", "IntOrString"}: model.ScalarUntyped,
 }
 
+// rawExtension is taken whole in the server's own types, and keeps any
+// object in a CRD.
 var rawExtension = [2]string{"k8s.io/apimachinery/pkg/runtime", "RawExtension"}
 
 // Types whose content is any JSON: the server keeps what they hold and
@@ -37,8 +39,9 @@ var applyFreeForm = map[[2]string]bool{
 // schemaBuilder builds the server-side apply schema of one API package
 // (model.ApplySchema): one named type per struct type its kinds reach, as
 // the API server describes the kind. It reads the same topology markers as
-// the merge (mergeBuilder), which reports the problems with them; where a
-// marker is unusable the list or map is left atomic, the server's default.
+// the merge (mergeBuilder), which reports the problems with them, except in
+// the structs the merge takes whole, where it reports them itself; where a
+// marker is unusable the list is left atomic, the server's default.
 //
 // Two servers describe kinds: Kubernetes' own API servers serve the
 // packages of k8s.io from schemas openapi-gen generated, which honour the
@@ -443,14 +446,14 @@ func basicScalar(b *types.Basic) string {
 
 // preservesUnknown reports whether markers keep unknown fields.
 func preservesUnknown(values markers.MarkerValues) bool {
-	return values.Get(preserveUnknownFieldsMarker.Name) != nil
+	return values.Get(preserveUnknownFieldsMarker.Name) != nil || values.Get(xPreserveUnknownFieldsMarker.Name) != nil
 }
 
 // untypedTypes are the definitions of the untyped types, as the API
 // server's schemas define them: any value, whose maps merge key by key
 // (deduced) or which is taken whole (atomic).
 func untypedTypes() []*model.ApplyNamedType {
-	any := func(elem, mapRelation string) model.ApplyAtom {
+	anyValue := func(elem, mapRelation string) model.ApplyAtom {
 		return model.ApplyAtom{
 			Scalar: model.ScalarUntyped,
 			List:   &model.ApplyList{Elem: model.ApplyTypeRef{Named: model.ApplyUntypedAtomic}, Relationship: model.RelationAtomic},
@@ -458,13 +461,13 @@ func untypedTypes() []*model.ApplyNamedType {
 		}
 	}
 	return []*model.ApplyNamedType{
-		{Name: model.ApplyUntypedAtomic, Atom: any(model.ApplyUntypedAtomic, model.RelationAtomic)},
-		{Name: model.ApplyUntypedDeduced, Atom: any(model.ApplyUntypedDeduced, model.RelationSeparable)},
+		{Name: model.ApplyUntypedAtomic, Atom: anyValue(model.ApplyUntypedAtomic, model.RelationAtomic)},
+		{Name: model.ApplyUntypedDeduced, Atom: anyValue(model.ApplyUntypedDeduced, model.RelationSeparable)},
 	}
 }
 
-// uses reports whether a type refers to the named type name.
-func uses(types []*model.ApplyNamedType, name string) bool {
+// uses reports whether one of defs refers to the named type name.
+func uses(defs []*model.ApplyNamedType, name string) bool {
 	var atom func(a model.ApplyAtom) bool
 	ref := func(r model.ApplyTypeRef) bool { return r.Named == name || atom(r.Inlined) }
 	atom = func(a model.ApplyAtom) bool {
@@ -483,7 +486,7 @@ func uses(types []*model.ApplyNamedType, name string) bool {
 		}
 		return false
 	}
-	for _, t := range types {
+	for _, t := range defs {
 		if atom(t.Atom) {
 			return true
 		}

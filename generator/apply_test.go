@@ -131,7 +131,7 @@ func TestApplySchemaDescribesWhatTheServerSees(t *testing.T) {
 	assert.Equal(t, []string{"kind", "apiVersion", "metadata", "spec", "status"}, fieldNames(at()), "TypeMeta inline, json names")
 	assert.Equal(t, schema.String, scalar("apiVersion"))
 	assert.Equal(t, []string{"replicas", "ports", "tags", "args", "hosts", "selector", "labels", "limits",
-		"target", "pinned", "pointer", "size", "port", "started", "every", "raw", "loose", "data", "grid", "template"},
+		"target", "pinned", "pointer", "size", "port", "started", "every", "raw", "loose", "looser", "data", "grid", "template"},
 		fieldNames(at("spec")), "inline flattened, json:\"-\" left out")
 
 	// Lists.
@@ -164,6 +164,7 @@ func TestApplySchemaDescribesWhatTheServerSees(t *testing.T) {
 	// Unknown fields kept, down the tree.
 	assert.Equal(t, "__untyped_deduced_", *at("spec", "loose").Map.ElementType.NamedType)
 	assert.Equal(t, "__untyped_deduced_", *at("spec", "loose", "inner").Map.ElementType.NamedType)
+	assert.Equal(t, "__untyped_deduced_", *at("spec", "looser").Map.ElementType.NamedType, "the deprecated spelling")
 	assert.Nil(t, at("spec", "target").Map.ElementType.NamedType, "not elsewhere")
 
 	// Recursive and cross-package types by name.

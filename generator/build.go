@@ -338,27 +338,25 @@ func conditionShape(t types.Type) *model.ConditionType {
 // checkNameClashes reports declarations of the API package that the
 // generated file would declare again.
 func checkNameClashes(root *loader.Package, pkg *model.Package, errs *errorList) {
-	clash := func(name, what string) {
+	clash := func(name, thing, what string) {
 		if obj := root.Types.Scope().Lookup(name); obj != nil {
 			errs.add(tokenPosition(root.Fset, obj.Pos()),
-				"%s is declared here, and conflict-gen generates a function of that name %s: rename it, or generate into a separate package (--output-dir)", name, what)
+				"%s is declared here, and conflict-gen generates %s of that name %s: rename it, or generate into a separate package (--output-dir)", name, thing, what)
 		}
 	}
 	for _, kind := range pkg.Kinds {
 		for _, name := range kind.Declared() {
-			clash(name, "for kind "+kind.Name)
+			clash(name, "a function", "for kind "+kind.Name)
 		}
+		clash(kind.KindVar(), "a variable", "for kind "+kind.Name)
 	}
 	for _, s := range pkg.MergeStructs {
-		clash(s.Func, "to merge "+s.Type.Name)
+		clash(s.Func, "a function", "to merge "+s.Type.Name)
 	}
 	for _, k := range pkg.MergeKeys {
-		clash(k.Func, "to key "+k.Elem.Name)
+		clash(k.Func, "a function", "to key "+k.Elem.Name)
 	}
-	for _, kind := range pkg.Kinds {
-		clash(kind.KindVar(), "for kind "+kind.Name)
-	}
-	clash(model.ApplySchemaConst, "to hold the server-side apply schema")
+	clash(model.ApplySchemaConst, "a constant", "to hold the server-side apply schema")
 }
 
 // checkOutputs reports two packages whose files would land in one place.

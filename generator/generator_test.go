@@ -160,7 +160,11 @@ func TestBadInputIsReportedWithPositions(t *testing.T) {
 			`testdata/bad/valueless/types.go:20: +conflict:requestLog needs a Go field path, as +conflict:requestLog=<Go field path>`,
 			`testdata/bad/valueless/types.go:28: +conflict:observedGeneration needs a Go field path, as +conflict:observedGeneration=<Go field path>`,
 		}, false},
-		{"clash", []string{`testdata/bad/clash/types.go:12: UpdateThingWithRetry is declared here, and conflict-gen generates a function of that name for kind Thing: rename it, or generate into a separate package (--output-dir)`}, true},
+		{"clash", []string{
+			`testdata/bad/clash/types.go:12: UpdateThingWithRetry is declared here, and conflict-gen generates a function of that name for kind Thing: rename it, or generate into a separate package (--output-dir)`,
+			`testdata/bad/clash/types.go:15: conflictApplySchema is declared here, and conflict-gen generates a constant of that name to hold the server-side apply schema: rename it, or generate into a separate package (--output-dir)`,
+			`testdata/bad/clash/types.go:18: conflictThingKind is declared here, and conflict-gen generates a variable of that name for kind Thing: rename it, or generate into a separate package (--output-dir)`,
+		}, true},
 	} {
 		t.Run(tc.pkg, func(t *testing.T) {
 			// Next to the types, together with a good package: nothing at

@@ -58,9 +58,12 @@ var (
 	structTypeFieldMarker = define("structType", markers.DescribesField, "", "", "")
 	structTypeTypeMarker  = define("structType", markers.DescribesType, "", "", "")
 
-	// controller-gen's: the CRD keeps the unknown fields of the object.
-	preserveUnknownFieldsMarker     = define("kubebuilder:pruning:PreserveUnknownFields", markers.DescribesField, struct{}{}, "", "")
-	preserveUnknownFieldsTypeMarker = define("kubebuilder:pruning:PreserveUnknownFields", markers.DescribesType, struct{}{}, "", "")
+	// controller-gen's: the CRD keeps the unknown fields of the object
+	// (and the deprecated spelling of the same).
+	preserveUnknownFieldsMarker      = define("kubebuilder:pruning:PreserveUnknownFields", markers.DescribesField, struct{}{}, "", "")
+	preserveUnknownFieldsTypeMarker  = define("kubebuilder:pruning:PreserveUnknownFields", markers.DescribesType, struct{}{}, "", "")
+	xPreserveUnknownFieldsMarker     = define("kubebuilder:validation:XPreserveUnknownFields", markers.DescribesField, struct{}{}, "", "")
+	xPreserveUnknownFieldsTypeMarker = define("kubebuilder:validation:XPreserveUnknownFields", markers.DescribesType, struct{}{}, "", "")
 
 	objectRootMarker        = define("kubebuilder:object:root", markers.DescribesType, false, "", "")
 	statusSubresourceMarker = define("kubebuilder:subresource:status", markers.DescribesType, struct{}{}, "", "")
@@ -82,6 +85,7 @@ var (
 var allMarkers = []marker{
 	generatePackageMarker, generateTypeMarker, observedGenMarker, requestLogMarker, mergeFieldMarker, mergeTypeMarker,
 	objectRootMarker, statusSubresourceMarker, preserveUnknownFieldsMarker, preserveUnknownFieldsTypeMarker,
+	xPreserveUnknownFieldsMarker, xPreserveUnknownFieldsTypeMarker,
 	listTypeFieldMarker, listTypeTypeMarker, listMapKeyFieldMarker, listMapKeyTypeMarker,
 	mapTypeFieldMarker, mapTypeTypeMarker, structTypeFieldMarker, structTypeTypeMarker,
 	genclientMarker, genclientNoStatusMarker, genclientNonNamespacedMarker, genclientNoVerbsMarker,

@@ -15,6 +15,8 @@ import (
 
 // Emitted is the server-side apply schema of one generated file.
 type Emitted struct {
+	// Parser holds the parsed schema, Schema.
+	Parser *typed.Parser
 	// Schema is the parsed schema.
 	Schema *schema.Schema
 	// Roots are the kinds' root types by kind.
@@ -33,7 +35,7 @@ func ReadEmitted(content []byte) (*Emitted, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Emitted{Schema: &p.Schema, Roots: map[string]string{}}
+	e := &Emitted{Parser: p, Schema: &p.Schema, Roots: map[string]string{}}
 	for _, m := range regexp.MustCompile(`NewApplyType\(conflictApplySchema, "([^"]+)"\)`).FindAllStringSubmatch(string(content), -1) {
 		if !p.Type(m[1]).IsValid() {
 			return nil, fmt.Errorf("the schema has no type %s", m[1])

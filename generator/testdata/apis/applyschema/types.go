@@ -54,9 +54,11 @@ type WidgetSpec struct {
 	Every   metav1.Duration      `json:"every,omitempty"`
 	Raw     runtime.RawExtension `json:"raw,omitempty"`
 	// +kubebuilder:pruning:PreserveUnknownFields
-	Loose Loose    `json:"loose,omitempty"`
-	Data  []byte   `json:"data,omitempty"`
-	Grid  [2]int32 `json:"grid,omitempty"`
+	Loose Loose `json:"loose,omitempty"`
+	// +kubebuilder:validation:XPreserveUnknownFields
+	Looser Target   `json:"looser,omitempty"`
+	Data   []byte   `json:"data,omitempty"`
+	Grid   [2]int32 `json:"grid,omitempty"`
 	// Template holds metadata that controller-gen describes as a free-form
 	// object, and a pod spec whose lists keep their markers.
 	Template corev1.PodTemplateSpec `json:"template,omitempty"`

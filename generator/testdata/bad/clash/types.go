@@ -10,3 +10,9 @@ type Thing struct {
 
 // UpdateThingWithRetry is hand-written, and clashes with the generated one.
 func UpdateThingWithRetry() {}
+
+// conflictApplySchema clashes with the generated schema constant.
+const conflictApplySchema = ""
+
+// conflictThingKind clashes with the generated Kind variable.
+var conflictThingKind = 1
