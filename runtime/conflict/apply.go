@@ -170,6 +170,8 @@ func (ac *applyCall[O, T]) refusedApply() error {
 		return ac.wrapped(ErrNoFieldOwner)
 	case ac.kind.Apply == nil:
 		return ac.wrapped(errors.New("the kind has no apply schema (conflict.Kind.Apply): regenerate its helpers"))
+	case ac.kind.Apply.invalid() != nil:
+		return ac.wrapped(ac.kind.Apply.invalid())
 	case ac.hasRequestID:
 		return ac.wrapped(fmt.Errorf("%w: an apply is idempotent and records none", ErrInvalidRequestID))
 	}

@@ -2,6 +2,7 @@ package conflict
 
 import (
 	"fmt"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/structured-merge-diff/v6/typed"
@@ -17,8 +18,14 @@ import (
 // Go types and their markers; the API server builds the same from the
 // CRD's OpenAPI schema.
 type ApplyType struct {
-	parser *typed.Parser
-	typ    typed.ParseableType
+	schemaYAML, typeName string
+
+	// The schema is parsed on first use, not at package init: a program
+	// that imports a generated package pays nothing for kinds it never
+	// applies (a large package's schema takes tens of milliseconds).
+	once sync.Once
+	typ  typed.ParseableType
+	err  error
 }
 
 // Well-known types of k8s.io/apimachinery that a schema may refer to by
@@ -120,12 +127,38 @@ var wellKnown = func() *typed.Parser {
 // structured-merge-diff schema (sigs.k8s.io/structured-merge-diff schema
 // package, YAML). The type describes the whole object: apiVersion, kind,
 // metadata (normally [ObjectMetaTypeName]), spec and status. It is called
-// by generated code at package init with a schema the generator built,
-// and panics when the schema does not parse or does not define typeName.
+// by generated code at package init with a schema the generator built.
+// The schema is parsed when the type is first used, once per schema text
+// (the kinds of a package share one); a schema that does not parse, or
+// does not define typeName, fails every Apply and ApplyStatus of the kind
+// with an error that says so, before any request.
 func NewApplyType(schemaYAML, typeName string) *ApplyType {
+	return &ApplyType{schemaYAML: schemaYAML, typeName: typeName}
+}
+
+// invalid is why the type cannot be used (its schema does not parse or
+// does not define it), or nil.
+func (a *ApplyType) invalid() error {
+	_, err := a.resolve()
+	return err
+}
+
+// parsedSchemas holds every schema parsed so far, by its text.
+var parsedSchemas sync.Map // string -> *parsedSchema
+
+// parsedSchema is one schema text, parsed once.
+type parsedSchema struct {
+	once   sync.Once
+	parser *typed.Parser
+	err    error
+}
+
+// parseSchema parses schemaYAML with the well-known types it references
+// and does not define added.
+func parseSchema(schemaYAML string) (*typed.Parser, error) {
 	p, err := typed.NewParser(typed.YAMLObject(schemaYAML))
 	if err != nil {
-		panic(fmt.Sprintf("conflict.NewApplyType(%q): %v", typeName, err))
+		return nil, err
 	}
 	defined := map[string]bool{}
 	for _, name := range p.TypeNames() {
@@ -136,11 +169,24 @@ func NewApplyType(schemaYAML, typeName string) *ApplyType {
 			p.Schema.Types = append(p.Schema.Types, t)
 		}
 	}
-	typ := p.Type(typeName)
-	if !typ.IsValid() {
-		panic(fmt.Sprintf("conflict.NewApplyType: the schema does not define %q", typeName))
-	}
-	return &ApplyType{parser: p, typ: typ}
+	return p, nil
+}
+
+// resolve returns the parsed type, parsing its schema on first use.
+func (a *ApplyType) resolve() (typed.ParseableType, error) {
+	a.once.Do(func() {
+		v, _ := parsedSchemas.LoadOrStore(a.schemaYAML, &parsedSchema{})
+		ps := v.(*parsedSchema)
+		ps.once.Do(func() { ps.parser, ps.err = parseSchema(a.schemaYAML) })
+		if ps.err != nil {
+			a.err = fmt.Errorf("the apply schema of %s does not parse: %w", a.typeName, ps.err)
+			return
+		}
+		if a.typ = ps.parser.Type(a.typeName); !a.typ.IsValid() {
+			a.err = fmt.Errorf("the apply schema does not define %q", a.typeName)
+		}
+	})
+	return a.typ, a.err
 }
 
 // applyMetadata are the metadata fields an apply may set besides name and
@@ -165,7 +211,11 @@ func (a *ApplyType) typedValue(obj runtime.Object) (*typed.TypedValue, error) {
 		}
 		u["metadata"] = kept
 	}
-	tv, err := a.typ.FromUnstructured(u)
+	typ, err := a.resolve()
+	if err != nil {
+		return nil, err
+	}
+	tv, err := typ.FromUnstructured(u)
 	if err != nil {
 		return nil, fmt.Errorf("the object does not fit the kind's apply schema: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -293,19 +294,27 @@ func TestApplyCallerLeavesWhileQueued(t *testing.T) {
 	}
 }
 
-func TestNewApplyTypeRefusesBadSchemas(t *testing.T) {
-	for name, f := range map[string]func(){
-		"unparsable":   func() { conflict.NewApplyType("types: [", "Widget") },
-		"missing type": func() { conflict.NewApplyType(widgetApplySchema, "Gadget") },
+// A schema that does not parse, or lacks the kind's type, fails the
+// kind's applies before any request, with an error that says so; it does
+// not panic at package init, where it would take down every program that
+// imports the generated package.
+func TestABadApplySchemaFailsItsAppliesBeforeAnyRequest(t *testing.T) {
+	for name, tc := range map[string]struct{ schema, typ, want string }{
+		"unparsable":   {"types: [", "Widget", "does not parse"},
+		"missing type": {widgetApplySchema, "Gadget", `does not define "Gadget"`},
 	} {
-		func() {
-			defer func() {
-				if recover() == nil {
-					t.Errorf("%s: no panic", name)
-				}
-			}()
-			f()
-		}()
+		t.Run(name, func(t *testing.T) {
+			kind := applyWidgetKind
+			kind.Apply = conflict.NewApplyType(tc.schema, tc.typ)
+			a := newApplyEnv(t, seed())
+			err := conflict.Apply(testCtx(t), a, kind, byName(), func(w *Widget) error { w.Spec.Size = 7; return nil }, owner)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want one saying %q", err, tc.want)
+			}
+			if g, n := a.gets.Load(), a.applies.Load(); g+n != 0 {
+				t.Errorf("%d reads and %d applies, want no request", g, n)
+			}
+		})
 	}
 }
 
