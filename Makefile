@@ -23,6 +23,7 @@ generate: ## Generate deepcopy and CRDs (controller-gen) and the conflict helper
 	$(CONTROLLER_GEN) crd paths=./examples/api/... output:crd:artifacts:config=examples/config/crd
 	$(CONFLICT_GEN) --go-header-file $(HEADER) --output-dir examples/zz_generated ./examples/api/...
 	$(CONTROLLER_GEN) object:headerFile=$(HEADER) paths=./examples/kubebuilder/api/...
+	$(CONTROLLER_GEN) crd paths=./examples/kubebuilder/api/... output:crd:artifacts:config=examples/kubebuilder/config/crd/bases
 	$(CONFLICT_GEN) $(KUBEBUILDER_CONFLICT_FLAGS)
 	$(CONFLICT_GEN) $(KUBEBUILDER_CORE_FLAGS)
 

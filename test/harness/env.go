@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -22,6 +23,7 @@ import (
 	"k8s.io/klog/v2"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
@@ -31,20 +33,23 @@ import (
 
 	infrav1alpha1 "github.com/conflict-gen/conflict-gen/examples/api/infra/v1alpha1"
 	neo4jv1alpha1 "github.com/conflict-gen/conflict-gen/examples/api/neo4j/v1alpha1"
+	dbv1 "github.com/conflict-gen/conflict-gen/examples/kubebuilder/api/v1"
 )
 
 // Env is a running API server with the example CRDs installed.
 type Env struct {
-	// Scheme knows the example kinds and CustomResourceDefinition.
+	// Scheme knows the example kinds, the built-in kinds of client-go's
+	// scheme and CustomResourceDefinition.
 	Scheme *kruntime.Scheme
-	// Mapper maps the example kinds to their resources.
+	// Mapper maps kinds to their resources: the example kinds for the
+	// CRD-only server of [Start], every served kind for [StartKube].
 	Mapper meta.RESTMapper
 
 	mu      sync.Mutex
 	config  *rest.Config
 	etcd    *etcd
 	api     *apiServer
-	flags   []string
+	start   func() (*apiServer, error) // starts the API server again on the same etcd
 	dir     string
 	envtest *envtest.Environment
 }
@@ -60,13 +65,14 @@ func quiet() {
 	})
 }
 
-// Scheme returns a scheme that knows the example kinds and
+// Scheme returns a scheme that knows the example kinds (examples/api and
+// the kubebuilder sample's Database), the built-in kinds and
 // CustomResourceDefinition.
 func Scheme() (*kruntime.Scheme, error) {
 	scheme := kruntime.NewScheme()
 	for _, add := range []func(*kruntime.Scheme) error{
 		clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme,
-		infrav1alpha1.AddToScheme, neo4jv1alpha1.AddToScheme,
+		infrav1alpha1.AddToScheme, neo4jv1alpha1.AddToScheme, dbv1.AddToScheme,
 	} {
 		if err := add(scheme); err != nil {
 			return nil, err
@@ -99,6 +105,9 @@ func exampleTypes() (*kruntime.Scheme, []*apiextensionsv1.CustomResourceDefiniti
 // Start runs an API server and installs the example CRDs: the embedded
 // etcd and apiextensions-apiserver, or envtest's binaries when
 // KUBEBUILDER_ASSETS is set. Stop it with [Env.Stop].
+//
+// The embedded server serves CRDs only; a test that needs built-in kinds
+// (ConfigMap, StatefulSet) uses [StartKube].
 func Start() (*Env, error) {
 	quiet()
 	scheme, crds, err := exampleTypes()
@@ -134,8 +143,63 @@ func (e *Env) startEmbedded() error {
 	if e.etcd, err = startEtcd(); err != nil {
 		return err
 	}
-	e.flags = apiServerFlags("http://"+e.etcd.endpoint(), "/conflict-gen", kubeconfig)
-	if e.api, err = startAPIServer(e.flags); err != nil {
+	flags := apiServerFlags("http://"+e.etcd.endpoint(), "/conflict-gen", kubeconfig)
+	e.start = func() (*apiServer, error) { return startAPIServer(flags) }
+	if e.api, err = e.start(); err != nil {
+		return err
+	}
+	e.config = e.api.config
+	return nil
+}
+
+// StartKube runs a full kube-apiserver in-process (core/v1, apps/v1 and
+// the other built-in groups with their real validation and admission,
+// CRDs through its embedded apiextensions-apiserver) on an embedded etcd,
+// or envtest's binaries when KUBEBUILDER_ASSETS is set, and installs the
+// example CRDs. Its Mapper uses discovery, as a manager's does.
+//
+// It takes several times longer to start than [Start]'s CRD-only server,
+// so tests that need no built-in kind use [Start]. The server is stopped
+// at tb's cleanup, or earlier by [Env.Stop]. Namespace admission is on:
+// create a namespace before objects in it.
+func StartKube(tb testing.TB) (*Env, error) {
+	quiet()
+	scheme, crds, err := exampleTypes()
+	if err != nil {
+		return nil, err
+	}
+	e := &Env{Scheme: scheme}
+	tb.Cleanup(e.Stop)
+	if assets := os.Getenv("KUBEBUILDER_ASSETS"); assets != "" {
+		err = e.startEnvtest()
+	} else {
+		err = e.startKubeEmbedded(tb)
+	}
+	if err != nil {
+		return nil, err
+	}
+	cfg := e.Config()
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if e.Mapper, err = apiutil.NewDynamicRESTMapper(cfg, httpClient); err != nil {
+		return nil, err
+	}
+	if err := e.install(crds); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *Env) startKubeEmbedded(tb testing.TB) error {
+	var err error
+	if e.etcd, err = startEtcd(); err != nil {
+		return err
+	}
+	endpoint := "http://" + e.etcd.endpoint()
+	e.start = func() (*apiServer, error) { return startKubeAPIServer(tb, endpoint, "/conflict-gen-kube") }
+	if e.api, err = e.start(); err != nil {
 		return err
 	}
 	e.config = e.api.config
@@ -158,6 +222,7 @@ func (e *Env) Stop() {
 	defer e.mu.Unlock()
 	if e.envtest != nil {
 		_ = e.envtest.Stop()
+		e.envtest = nil
 	}
 	if e.api != nil {
 		e.api.stop()
@@ -222,7 +287,7 @@ func (e *Env) RestartAPIServer() error {
 		return apiServer.Start()
 	}
 	old.stop()
-	api, err := startAPIServer(e.flags)
+	api, err := e.start()
 	if err != nil {
 		return err
 	}
@@ -232,16 +297,28 @@ func (e *Env) RestartAPIServer() error {
 	return nil
 }
 
-// exampleCRDs reads the CRDs controller-gen generated for examples/api.
+// crdDirs are the directories, relative to the repository's root, where
+// controller-gen writes the examples' CRDs: examples/api's, and the
+// kubebuilder sample's in kubebuilder's layout.
+var crdDirs = []string{
+	filepath.Join("examples", "config", "crd"),
+	filepath.Join("examples", "kubebuilder", "config", "crd", "bases"),
+}
+
+// exampleCRDs reads the CRDs controller-gen generated for the examples.
 func exampleCRDs() ([]*apiextensionsv1.CustomResourceDefinition, error) {
 	_, here, _, ok := runtime.Caller(0)
 	if !ok {
 		return nil, errors.New("cannot find the harness's source directory")
 	}
-	dir := filepath.Join(filepath.Dir(here), "..", "..", "examples", "config", "crd")
-	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
-	if err != nil || len(files) == 0 {
-		return nil, fmt.Errorf("no CRDs in %s (run make generate)", dir)
+	var files []string
+	for _, d := range crdDirs {
+		dir := filepath.Join(filepath.Dir(here), "..", "..", d)
+		found, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		if err != nil || len(found) == 0 {
+			return nil, fmt.Errorf("no CRDs in %s (run make generate)", dir)
+		}
+		files = append(files, found...)
 	}
 	var crds []*apiextensionsv1.CustomResourceDefinition
 	for _, f := range files {
