@@ -2,6 +2,8 @@ package conflict_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/conflict-gen/conflict-gen/runtime/conflict"
@@ -23,5 +25,46 @@ func TestApplyInARequestContextRunsAsWithoutAnID(t *testing.T) {
 	err = applyWidgetStatus(ctx, a, byName(), func(w *Widget) error { w.Status.ObservedGeneration = 7; return nil }, owner)
 	if err != nil {
 		t.Errorf("ApplyStatus in a context carrying a valid request ID: %v; want it applied as without an ID", err)
+	}
+}
+
+// A combined write records every ID of its batch. A batch of more than
+// RequestLogSize requests evicts its own first IDs in the very write that
+// records them: no newer request came after them, yet a retry of those
+// requests (their answer lost with the write's) is applied again.
+func TestCombinedBatchLargerThanTheLogKeepsItsOwnIDs(t *testing.T) {
+	h, server := newEnv(t, seed())
+	bg := context.Background()
+	const n = conflict.RequestLogSize + 1
+	call := func(id string) func() error {
+		return func() error { return updateWidget(bg, h, byName(), grow, conflict.WithRequestID(id)) }
+	}
+	others := make([]func() error, n)
+	for i := range others {
+		others[i] = call(fmt.Sprintf("batch-%03d", i))
+	}
+	first, chs := heldBatch(t, h, call("first"), others...)
+	mustSucceed(t, first, "first")
+	for i, ch := range chs {
+		mustSucceed(t, ch, fmt.Sprintf("batch caller %d", i))
+	}
+	if w := h.writes.Load(); w != 2 {
+		t.Fatalf("%d writes, want 2: the held one and the combined batch", w)
+	}
+	size := stored(t, server).Spec.Size
+	if size != 1+1+n {
+		t.Fatalf("size %d, want %d", size, 1+1+n)
+	}
+	// The batch's callers retry (say its answer was lost): none of them
+	// may be applied again.
+	for i := range others {
+		if err := others[i](); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := stored(t, server).Spec.Size; got != size {
+		log := stored(t, server).Annotations[conflict.RequestLogAnnotation]
+		t.Errorf("after retrying the %d requests of one write: size %d, want %d (%d applied twice); log holds %d entries, starting %q",
+			n, got, size, got-size, len(strings.Fields(log)), strings.Fields(log)[0])
 	}
 }
