@@ -68,3 +68,29 @@ func TestCombinedBatchLargerThanTheLogKeepsItsOwnIDs(t *testing.T) {
 			n, got, size, got-size, len(strings.Fields(log)), strings.Fields(log)[0])
 	}
 }
+
+// A caller passes CreateOrUpdate the object it read before the object was
+// deleted; its log held this request's ID (recorded on the deleted
+// object). The object is created anew: the ID on the caller's stale copy
+// must not stand for the new object's log, or the create stores the
+// object without the request's change.
+func TestCreateOrUpdateIgnoresTheLogOfADeletedCopy(t *testing.T) {
+	h, server := newEnv(t, seed())
+	ctx := func() context.Context { return conflict.ContextWithRequestID(testCtx(t), "req") }
+	if _, err := createOrUpdateWidget(ctx(), h, byName(), grow); err != nil {
+		t.Fatal(err)
+	}
+	held := stored(t, server)
+	if err := server.Delete(context.Background(), held.DeepCopy()); err != nil {
+		t.Fatal(err)
+	}
+	held.Spec.Size = 0
+	result, err := createOrUpdateWidget(ctx(), h, held, func(w *Widget) error { w.Spec.Size = 10; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(t, server); got.Spec.Size != 10 {
+		t.Errorf("result %s, stored size %d, log %q; want the new object created with the change (10)",
+			result, got.Spec.Size, got.Annotations[conflict.RequestLogAnnotation])
+	}
+}
