@@ -1,0 +1,62 @@
+package conflict_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/conflict-gen/conflict-gen/runtime/conflict"
+)
+
+// The two-writes rule counts a call that fails: a handler whose first
+// write's mutate fails and which then goes on to write the object again
+// gives that write <id>/2, and its retry (same calls, same order) finds
+// it and applies nothing.
+func TestTwoWritesRuleCountsAFailedFirstWrite(t *testing.T) {
+	for _, mode := range combiningModes {
+		t.Run(mode.name, func(t *testing.T) {
+			h, server := newEnv(t, seed())
+			on := conflict.WithCombining(mode.on)
+			refuse := errors.New("refused by the handler")
+			handler := func(ctx context.Context) error {
+				if err := updateWidget(ctx, h, byName(), func(*Widget) error { return refuse }, on); !errors.Is(err, refuse) {
+					return fmt.Errorf("first write: %v, want the mutate's error", err)
+				}
+				return updateWidget(ctx, h, byName(), grow, on)
+			}
+			for range 2 {
+				if err := handler(conflict.ContextWithRequestID(testCtx(t), "req")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := stored(t, server)
+			if got.Spec.Size != 2 || !strings.Contains(got.Annotations[conflict.RequestLogAnnotation], "req/2@") {
+				t.Errorf("size %d log %q; want 2 (applied once) under req/2", got.Spec.Size, got.Annotations[conflict.RequestLogAnnotation])
+			}
+		})
+	}
+}
+
+// A context ID used by CreateOrUpdate whose object is deleted and created
+// again by someone else between the request and its retry: the log was
+// the old object's, so the retry is applied to the new one (the log is
+// per object), once.
+func TestCreateOrUpdateContextIDAfterTheObjectWasReplaced(t *testing.T) {
+	h, server := newEnv(t, seed())
+	ctx := func() context.Context { return conflict.ContextWithRequestID(testCtx(t), "req") }
+	if _, err := createOrUpdateWidget(ctx(), h, byName(), grow); err != nil {
+		t.Fatal(err)
+	}
+	replace(t, server, "uid-2")
+	for range 2 {
+		if _, err := createOrUpdateWidget(ctx(), h, byName(), grow); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := stored(t, server)
+	if got.UID != "uid-2" || got.Spec.Size != 2 || strings.Count(got.Annotations[conflict.RequestLogAnnotation], "req@") != 1 {
+		t.Errorf("uid %s size %d log %q; want uid-2 grown once (seed 1) with req logged once", got.UID, got.Spec.Size, got.Annotations[conflict.RequestLogAnnotation])
+	}
+}
