@@ -69,13 +69,14 @@ func RequestIDFromContext(ctx context.Context) (string, bool) {
 }
 
 // takeRequestID gives cl the request ID of its context, unless it has
-// one of its own or its write cannot record it: a status write of a kind
-// without a status request log runs as without an ID (given one
-// explicitly, it fails with [ErrNoStatusRequestLog]; carried by the
-// context, the ID is the server's, for every write of the request, and
-// must not fail the writes that cannot keep it).
+// one of its own or its write cannot record it: an apply (idempotent, it
+// records none) and a status write of a kind without a status request
+// log run as without an ID, and do not count for the two-writes rule
+// (given one explicitly, they fail; carried by the context, the ID is the
+// server's, for every write of the request, and must not fail the writes
+// that cannot keep it).
 func (cl *call[O, T]) takeRequestID(ctx context.Context) {
-	if cl.hasRequestID || cl.cannotKeepRequestID() != nil {
+	if cl.hasRequestID || cl.cannotKeepRequestID() != nil || cl.operation == OperationApply || cl.operation == OperationApplyStatus {
 		return
 	}
 	r, ok := ctx.Value(requestIDKey{}).(*contextRequestID)
