@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/conflict-gen/conflict-gen/runtime/conflict"
 )
@@ -58,5 +59,50 @@ func TestCreateOrUpdateContextIDAfterTheObjectWasReplaced(t *testing.T) {
 	got := stored(t, server)
 	if got.UID != "uid-2" || got.Spec.Size != 2 || strings.Count(got.Annotations[conflict.RequestLogAnnotation], "req@") != 1 {
 		t.Errorf("uid %s size %d log %q; want uid-2 grown once (seed 1) with req logged once", got.UID, got.Spec.Size, got.Annotations[conflict.RequestLogAnnotation])
+	}
+}
+
+// An entry past RequestLogTTL still answers until the object's next
+// request is recorded, which drops it: the retry before that is not
+// applied, the retry after it is.
+func TestExpiredEntryAnswersUntilTheNextRequestIsRecorded(t *testing.T) {
+	w := seed()
+	w.Annotations = map[string]string{conflict.RequestLogAnnotation: fmt.Sprintf("old@%d", time.Now().Add(-conflict.RequestLogTTL-time.Minute).Unix())}
+	h, server := newEnv(t, w)
+	if err := updateWidget(testCtx(t), h, byName(), grow, conflict.WithRequestID("old")); err != nil {
+		t.Fatal(err)
+	}
+	if got := stored(t, server).Spec.Size; got != 1 {
+		t.Fatalf("size %d, want 1: the expired entry still answers", got)
+	}
+	if err := updateWidget(testCtx(t), h, byName(), grow, conflict.WithRequestID("new")); err != nil {
+		t.Fatal(err)
+	}
+	if err := updateWidget(testCtx(t), h, byName(), grow, conflict.WithRequestID("old")); err != nil {
+		t.Fatal(err)
+	}
+	got := stored(t, server)
+	if got.Spec.Size != 3 || !strings.Contains(got.Annotations[conflict.RequestLogAnnotation], "old@") {
+		t.Errorf("size %d log %q; want 3 (new, then old applied again and logged afresh)", got.Spec.Size, got.Annotations[conflict.RequestLogAnnotation])
+	}
+}
+
+// A caller's own copy whose log shows the call's ID (it copied the
+// annotations of another object, or edited them) is not the object: the
+// call reads the object, does not find the ID there, and applies the
+// request.
+func TestIDOnlyInTheCallersCopyIsNotTakenForTheObjects(t *testing.T) {
+	for _, mode := range combiningModes {
+		t.Run(mode.name, func(t *testing.T) {
+			h, server := newEnv(t, seed())
+			obj := read(t, server)
+			obj.Annotations = map[string]string{conflict.RequestLogAnnotation: fmt.Sprintf("req@%d", time.Now().Unix())}
+			if err := updateWidget(testCtx(t), h, obj, grow, conflict.WithRequestID("req"), conflict.WithCombining(mode.on)); err != nil {
+				t.Fatal(err)
+			}
+			if got := stored(t, server); got.Spec.Size != 2 || strings.Count(got.Annotations[conflict.RequestLogAnnotation], "req@") != 1 {
+				t.Errorf("size %d log %q; want the request applied (2) and logged once", got.Spec.Size, got.Annotations[conflict.RequestLogAnnotation])
+			}
+		})
 	}
 }
