@@ -37,8 +37,11 @@ type objectRef struct {
 // id for one request: Update, CreateOrUpdate and UpdateFrom called with it
 // (and their generated wrappers) behave as with [WithRequestID] unless
 // they are given that option, which wins. A malformed id fails those
-// calls with [ErrInvalidRequestID]. UpdateStatus and UpdateStatusFrom do
-// not take it: a write through the status subresource cannot record it.
+// calls with [ErrInvalidRequestID]. UpdateStatus and UpdateStatusFrom
+// take it for a kind whose status keeps a request log
+// ([Kind.StatusRequestLog]); for a kind without one, where a status write
+// cannot record it, they run as without an ID, as Apply and ApplyStatus
+// (idempotent, they record none) always do.
 //
 // The context stands for one request. A handler may make several writes
 // to the same object within it (say, an increase and then a label): were
