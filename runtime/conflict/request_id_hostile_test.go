@@ -94,3 +94,32 @@ func TestCreateOrUpdateIgnoresTheLogOfADeletedCopy(t *testing.T) {
 			result, got.Spec.Size, got.Annotations[conflict.RequestLogAnnotation])
 	}
 }
+
+// The IDs the two-writes rule derives ("<id>/<n>") share one namespace
+// with the IDs callers send, which may hold "/": a request whose ID is
+// "<id>/2" (a caller that numbers the steps of one operation, say) is
+// taken for the second write of request <id> and silently skipped,
+// although no request that carried its ID was applied.
+func TestDerivedIDDoesNotSuppressAnotherRequest(t *testing.T) {
+	for _, mode := range combiningModes {
+		t.Run(mode.name, func(t *testing.T) {
+			h, server := newEnv(t, seed())
+			on := conflict.WithCombining(mode.on)
+			base := "6f1c1f9e-2b8a-4c55-9a43-0d7e4e1b8c21"
+			first := conflict.ContextWithRequestID(testCtx(t), base)
+			for range 2 { // one request writes the widget twice
+				if err := updateWidget(first, h, byName(), grow, on); err != nil {
+					t.Fatal(err)
+				}
+			}
+			second := conflict.ContextWithRequestID(testCtx(t), base+"/2") // another request
+			if err := updateWidget(second, h, byName(), grow, on); err != nil {
+				t.Fatal(err)
+			}
+			if got := stored(t, server); got.Spec.Size != 4 {
+				t.Errorf("size %d, want 4 (seed, two writes of one request, one of another); log %q",
+					got.Spec.Size, got.Annotations[conflict.RequestLogAnnotation])
+			}
+		})
+	}
+}
