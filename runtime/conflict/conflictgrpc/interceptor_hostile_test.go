@@ -1,12 +1,16 @@
 package conflictgrpc_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strconv"
 	"testing"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"github.com/conflict-gen/conflict-gen/runtime/conflict/conflictgrpc"
 )
@@ -34,5 +38,26 @@ func TestUnknownCallerCannotPreemptAScopedID(t *testing.T) {
 	}
 	if got := counter(t, c); got != "2" {
 		t.Errorf("counter %s, want 2: alice's request was taken for mallory's", got)
+	}
+}
+
+// noStatus is an error whose GRPCStatus has nothing to say (nil), as some
+// libraries' error types answer when they carry no gRPC status.
+type noStatus struct{}
+
+func (noStatus) Error() string              { return "storage quota check failed" }
+func (noStatus) GRPCStatus() *status.Status { return nil }
+
+// A handler's error never reaches the client as success: one that claims
+// to carry a gRPC status but has none (nil, which grpc-go takes for
+// UNKNOWN) is still an error.
+func TestHandlerErrorWithoutAStatusIsNotSuccess(t *testing.T) {
+	err := fmt.Errorf("increase: %w", noStatus{})
+	if got := conflictgrpc.Error(err); got == nil {
+		t.Errorf("Error(%v) = nil: the failure would reach the client as success", err)
+	}
+	conn := serve(t, func(context.Context, string) (string, error) { return "", err }, nil)
+	if _, got := call(testCtx(t), conn, ""); status.Code(got) == codes.OK {
+		t.Errorf("through the interceptor the client got %v, want an error", got)
 	}
 }
