@@ -106,3 +106,39 @@ func TestIDOnlyInTheCallersCopyIsNotTakenForTheObjects(t *testing.T) {
 		})
 	}
 }
+
+// The README's advice for a write made only on some attempts: give it an
+// ID of its own with WithRequestID. Such a write does not count for the
+// two-writes rule, so the request's other writes to the object keep their
+// IDs whether it is made or not, and a retry without it applies none of
+// them again.
+func TestWriteWithItsOwnIDDoesNotMoveTheContextCount(t *testing.T) {
+	for _, mode := range combiningModes {
+		t.Run(mode.name, func(t *testing.T) {
+			h, server := newEnv(t, seed())
+			on := conflict.WithCombining(mode.on)
+			handler := func(ctx context.Context, conditional bool) error {
+				if conditional {
+					if err := updateWidget(ctx, h, byName(), func(w *Widget) error { w.Spec.Owner += "+"; return nil }, on, conflict.WithRequestID("cond-1")); err != nil {
+						return err
+					}
+				}
+				for range 2 {
+					if err := updateWidget(ctx, h, byName(), grow, on); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+			if err := handler(conflict.ContextWithRequestID(testCtx(t), "req"), true); err != nil {
+				t.Fatal(err)
+			}
+			if err := handler(conflict.ContextWithRequestID(testCtx(t), "req"), false); err != nil {
+				t.Fatal(err)
+			}
+			if got := stored(t, server); got.Spec.Size != 3 || got.Spec.Owner != "seed+" {
+				t.Errorf("size %d owner %q; want 3 and seed+: each write once", got.Spec.Size, got.Spec.Owner)
+			}
+		})
+	}
+}
