@@ -74,7 +74,7 @@ func (cl *call[O, T]) createOrUpdate() (controllerutil.OperationResult, error) {
 }
 
 // forCreate is a copy of the caller's object without what the API server
-// sets, so that an object carrying the metadata of one since deleted can
+// sets and without the runtime's request log, so that an object carrying the metadata of one since deleted can
 // be created again.
 func (cl *call[O, T]) forCreate() T {
 	obj := T(cl.obj.DeepCopy())
@@ -85,5 +85,10 @@ func (cl *call[O, T]) forCreate() T {
 	obj.SetDeletionTimestamp(nil)
 	obj.SetDeletionGracePeriodSeconds(nil)
 	obj.SetManagedFields(nil)
+	// The request log in the caller's copy is the deleted object's: the
+	// new object starts without one, or a request it recorded would be
+	// taken for one applied to the new object.
+	// obj is a deep copy: its annotations are its own.
+	delete(obj.GetAnnotations(), RequestLogAnnotation)
 	return obj
 }

@@ -37,8 +37,11 @@ type objectRef struct {
 // id for one request: Update, CreateOrUpdate and UpdateFrom called with it
 // (and their generated wrappers) behave as with [WithRequestID] unless
 // they are given that option, which wins. A malformed id fails those
-// calls with [ErrInvalidRequestID]. UpdateStatus and UpdateStatusFrom do
-// not take it: a write through the status subresource cannot record it.
+// calls with [ErrInvalidRequestID]. UpdateStatus and UpdateStatusFrom
+// take it for a kind whose status keeps a request log
+// ([Kind.StatusRequestLog]); for a kind without one, where a status write
+// cannot record it, they run as without an ID, as Apply and ApplyStatus
+// (idempotent, they record none) always do.
 //
 // The context stands for one request. A handler may make several writes
 // to the same object within it (say, an increase and then a label): were
@@ -69,13 +72,14 @@ func RequestIDFromContext(ctx context.Context) (string, bool) {
 }
 
 // takeRequestID gives cl the request ID of its context, unless it has
-// one of its own or its write cannot record it: a status write of a kind
-// without a status request log runs as without an ID (given one
-// explicitly, it fails with [ErrNoStatusRequestLog]; carried by the
-// context, the ID is the server's, for every write of the request, and
-// must not fail the writes that cannot keep it).
+// one of its own or its write cannot record it: an apply (idempotent, it
+// records none) and a status write of a kind without a status request
+// log run as without an ID, and do not count for the two-writes rule
+// (given one explicitly, they fail; carried by the context, the ID is the
+// server's, for every write of the request, and must not fail the writes
+// that cannot keep it).
 func (cl *call[O, T]) takeRequestID(ctx context.Context) {
-	if cl.hasRequestID || cl.cannotKeepRequestID() != nil {
+	if cl.hasRequestID || cl.cannotKeepRequestID() != nil || cl.operation == OperationApply || cl.operation == OperationApplyStatus {
 		return
 	}
 	r, ok := ctx.Value(requestIDKey{}).(*contextRequestID)

@@ -74,7 +74,11 @@ func Status(err error) *status.Status {
 	}
 	var carrier interface{ GRPCStatus() *status.Status }
 	if errors.As(err, &carrier) {
-		return carrier.GRPCStatus()
+		// A status that is nil or OK says nothing about this error: it is
+		// mapped as one without, never passed on as success.
+		if s := carrier.GRPCStatus(); s.Code() != codes.OK {
+			return s
+		}
 	}
 	msg := err.Error()
 	var (
