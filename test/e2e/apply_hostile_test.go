@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	infrav1alpha1 "github.com/conflict-gen/conflict-gen/examples/api/infra/v1alpha1"
 	helpers "github.com/conflict-gen/conflict-gen/examples/zz_generated/infra/v1alpha1"
 	"github.com/conflict-gen/conflict-gen/runtime/conflict"
 )
@@ -34,4 +35,35 @@ func TestApplyReplacedObjectNoOpOnOldCopy(t *testing.T) {
 	got := getNode(t, c, name)
 	assert.Equal(t, fresh.ResourceVersion, got.ResourceVersion, "nothing written into the new object (Pricing %d)", got.Spec.Pricing)
 	assert.ErrorIs(t, err, conflict.ErrObjectReplaced)
+}
+
+// TestApplyForcedAfterUnforcedKeepsOwnedFields: the README promises that
+// the applies of one process to one object by one field manager go one at
+// a time, each built on the answer to the previous one, and that an obj
+// older than this process's last apply of it is never used over that
+// answer. A forced apply of the same manager is kept apart from the
+// unforced ones: through an obj from before the unforced apply it sends
+// the manager's fields as that old obj knew them, and the API server
+// removes the field the unforced apply set.
+func TestApplyForcedAfterUnforcedKeepsOwnedFields(t *testing.T) {
+	const name = "apply-hostile-force-mix"
+	c := newClient(t)
+	createNode(t, c, name)
+	opt := conflict.WithFieldOwner("hostile-force-mix")
+	first := byName(name)
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, first, setPricing(3), opt))
+	stale := first.DeepCopy()
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, first, func(n *infrav1alpha1.Node) error {
+		n.Spec.KubernetesNodeName = "kept"
+		return nil
+	}, opt))
+
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, stale, func(n *infrav1alpha1.Node) error {
+		n.Labels = map[string]string{"forced": "yes"}
+		return nil
+	}, opt, conflict.WithForceOwnership()))
+	got := getNode(t, c, name)
+	assert.Equal(t, "yes", got.Labels["forced"])
+	assert.Equal(t, int64(3), got.Spec.Pricing)
+	assert.Equal(t, "kept", got.Spec.KubernetesNodeName, "the field the unforced apply set is still there")
 }
