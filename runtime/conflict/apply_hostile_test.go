@@ -2,7 +2,9 @@ package conflict_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 
@@ -32,5 +34,52 @@ func TestApplyInARequestContext(t *testing.T) {
 	}
 	if n := a.applies.Load(); n != 2 {
 		t.Errorf("%d applies sent, want 2", n)
+	}
+}
+
+// TestApplyStaysSerializedWhenItsStateIsForgotten: the applies of one
+// process to one object by one field manager go one request at a time,
+// each built on the answer to the previous one. While one is in flight,
+// 4,097 calls for other objects (here refused calls, without a field
+// owner, which send nothing) push its state out of the process's memory;
+// the next apply for the same object and manager then starts a state of
+// its own and is sent at once, beside the one in flight.
+func TestApplyStaysSerializedWhenItsStateIsForgotten(t *testing.T) {
+	a := newApplyEnv(t, seed())
+	release := make(chan struct{})
+	a.onApply = func(ctx context.Context, n int, _ map[string]any) error {
+		if n == 1 {
+			<-release
+		}
+		return nil
+	}
+	first := make(chan error, 1)
+	go func() {
+		first <- applyWidgetStatus(context.Background(), a, byName(), func(w *Widget) error { w.Status.ObservedGeneration = 1; return nil }, owner)
+	}()
+	for a.applies.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	for i := range 4097 {
+		other := byName()
+		other.Name = fmt.Sprint("other-", i)
+		_ = applyWidgetStatus(context.Background(), a, other, func(*Widget) error { return nil })
+	}
+	second := make(chan error, 1)
+	go func() {
+		second <- applyWidgetStatus(context.Background(), a, byName(), func(w *Widget) error {
+			meta.SetStatusCondition(&w.Status.Conditions, cond("B", "b"))
+			return nil
+		}, owner)
+	}()
+	time.Sleep(settle)
+	if n := a.applies.Load(); n != 1 {
+		t.Errorf("%d applies reached the server while the first was in flight, want 1: the second was not built on the first's answer", n)
+	}
+	close(release)
+	for _, ch := range []chan error{first, second} {
+		if err := <-ch; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
