@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/conflict-gen/conflict-gen/runtime/conflict"
 )
@@ -81,5 +82,56 @@ func TestApplyStaysSerializedWhenItsStateIsForgotten(t *testing.T) {
 		if err := <-ch; err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestApplyOptionsDoNotSplitItsSerialization: the applies of one process
+// to one object by one field manager go one request at a time, each built
+// on the answer to the previous one. An apply of the same manager given
+// WithForceOwnership, or WithReader, is kept apart from one without and
+// is sent beside it, built on what it read before the other's answer.
+func TestApplyOptionsDoNotSplitItsSerialization(t *testing.T) {
+	cases := map[string]func(*applyClient) conflict.Option{
+		"force":  func(*applyClient) conflict.Option { return conflict.WithForceOwnership() },
+		"reader": func(a *applyClient) conflict.Option { return conflict.WithReader(struct{ client.Reader }{a}) },
+	}
+	for name, option := range cases {
+		t.Run(name, func(t *testing.T) {
+			a := newApplyEnv(t, seed())
+			release := make(chan struct{})
+			a.onApply = func(ctx context.Context, n int, _ map[string]any) error {
+				if n == 1 {
+					<-release
+				}
+				return nil
+			}
+			first := make(chan error, 1)
+			go func() {
+				first <- applyWidgetStatus(context.Background(), a, byName(), func(w *Widget) error { w.Status.ObservedGeneration = 1; return nil }, owner)
+			}()
+			for a.applies.Load() == 0 {
+				time.Sleep(time.Millisecond)
+			}
+			second := make(chan error, 1)
+			go func() {
+				second <- applyWidgetStatus(context.Background(), a, byName(), func(w *Widget) error {
+					meta.SetStatusCondition(&w.Status.Conditions, cond("B", "b"))
+					return nil
+				}, owner, option(a))
+			}()
+			time.Sleep(settle)
+			if n := a.applies.Load(); n != 1 {
+				t.Errorf("%d applies reached the server while the first was in flight, want 1", n)
+			}
+			close(release)
+			for _, ch := range []chan error{first, second} {
+				if err := <-ch; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, ok := a.lastBody(t)["status"].(map[string]any)["observedGeneration"]; !ok {
+				t.Errorf("the last apply dropped the field the first one set: %s", jsonOf(t, a.lastBody(t)))
+			}
+		})
 	}
 }
