@@ -89,3 +89,20 @@ func TestApplyGroupCreatesWithZeroRequiredFields(t *testing.T) {
 	require.NoError(t, c.Get(ctx(t), client.ObjectKey{Name: name}, got))
 	assert.Equal(t, int32(3), got.Spec.MaxSize)
 }
+
+// TestApplyNoOpMutateOnMissingObject: ApplyX creates the object when it
+// does not exist. A mutate that sets nothing (or only zero values) on a
+// missing object is taken for a no-op: the call returns nil, no object
+// exists, and obj holds an empty object that no server answered.
+func TestApplyNoOpMutateOnMissingObject(t *testing.T) {
+	const name = "apply-hostile-missing-noop"
+	c := newClient(t)
+	n := byName(name)
+	t.Cleanup(func() { deleteLater(n) })
+	err := helpers.ApplyNode(ctx(t), c, n, func(*infrav1alpha1.Node) error { return nil }, conflict.WithFieldOwner("hostile-missing"))
+	if err == nil {
+		got := &infrav1alpha1.Node{}
+		assert.NoError(t, c.Get(ctx(t), client.ObjectKey{Name: name}, got), "ApplyNode returned nil: the object must exist")
+		assert.NotEmpty(t, n.UID, "obj holds the object as stored")
+	}
+}
