@@ -2,11 +2,14 @@ package conflict_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/conflict-gen/conflict-gen/runtime/conflict"
@@ -133,5 +136,71 @@ func TestApplyOptionsDoNotSplitItsSerialization(t *testing.T) {
 				t.Errorf("the last apply dropped the field the first one set: %s", jsonOf(t, a.lastBody(t)))
 			}
 		})
+	}
+}
+
+// TestApplyCombinedWithACallByNameOnAReplacedObject: an obj that names an
+// object deleted and created again since fails with ErrObjectReplaced, and
+// nothing is written into the new object. Queued behind a request in
+// flight, such a call is combined with a call by name that read the new
+// object; the combined request is built on the newest object of the
+// batch's last caller, the new one, and writes the old obj's change into
+// it.
+func TestApplyCombinedWithACallByNameOnAReplacedObject(t *testing.T) {
+	a := newApplyEnv(t, seed())
+	old := byName()
+	if err := applyWidgetStatus(context.Background(), a, old, func(w *Widget) error { w.Status.ObservedGeneration = 1; return nil }, owner); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Client.Delete(context.Background(), stored(t, a.Client)); err != nil {
+		t.Fatal(err)
+	}
+	renewed := seed()
+	renewed.UID = "uid-2"
+	if err := a.Client.Create(context.Background(), renewed); err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	a.onApply = func(ctx context.Context, n int, body map[string]any) error {
+		if n == 2 {
+			<-release
+		}
+		// The API server refuses an apply whose uid is not the object's.
+		if uid := body["metadata"].(map[string]any)["uid"]; uid != nil && uid != "uid-2" {
+			return apierrors.NewConflict(schema.GroupResource{Group: widgetGK.Group, Resource: "widgets"}, testName, fmt.Errorf("Precondition failed: UID in precondition: %v, UID in object meta: uid-2", uid))
+		}
+		return nil
+	}
+	inFlight := make(chan error, 1)
+	go func() {
+		inFlight <- applyWidgetStatus(context.Background(), a, byName(), func(w *Widget) error { w.Status.ObservedGeneration = 2; return nil }, owner)
+	}()
+	for a.applies.Load() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	stale, named := make(chan error, 1), make(chan error, 1)
+	go func() {
+		stale <- applyWidgetStatus(context.Background(), a, old, func(w *Widget) error { w.Status.Ready = true; return nil }, owner)
+	}()
+	time.Sleep(settle / 4)
+	go func() {
+		named <- applyWidgetStatus(context.Background(), a, byName(), func(w *Widget) error {
+			meta.SetStatusCondition(&w.Status.Conditions, cond("B", "b"))
+			return nil
+		}, owner)
+	}()
+	time.Sleep(settle)
+	close(release)
+	if err := <-inFlight; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-named; err != nil {
+		t.Errorf("the call by name: %v", err)
+	}
+	if err := <-stale; !errors.Is(err, conflict.ErrObjectReplaced) {
+		t.Errorf("the call through the old obj: err = %v, want ErrObjectReplaced", err)
+	}
+	if w := stored(t, a.Client); w.Status.Ready {
+		t.Error("the old obj's change was written into the new object")
 	}
 }
