@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -109,4 +110,38 @@ func TestApplyMutateAppliesTheSameObject(t *testing.T) {
 	got := getNode(t, c, name)
 	assert.Equal(t, int64(4), got.Spec.Pricing)
 	assert.Equal(t, "inner", got.Spec.KubernetesNodeName)
+}
+
+// TestApplyGroupSendsNoZeroValues: Group's spec holds non-omitempty
+// integers and a non-pointer nested struct. An apply that sets one field
+// of an existing Group owns that field alone: no zero minSize, targetSize
+// or empty policy is sent, and clearing its own field later removes it
+// and leaves the creator's values (and the defaulted scaleDown).
+func TestApplyGroupSendsNoZeroValues(t *testing.T) {
+	const name = "apply-hostile-group-nozero"
+	c := newClient(t)
+	createGroup(t, c, name, 2, 5)
+	opt := conflict.WithFieldOwner("hostile-nozero")
+	g := &infrav1alpha1.Group{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	require.NoError(t, helpers.ApplyGroup(ctx(t), c, g, func(g *infrav1alpha1.Group) error {
+		g.Spec.Policy.MaxNodeProvisionTime = &metav1.Duration{Duration: time.Minute}
+		return nil
+	}, opt))
+	var owned string
+	for _, e := range g.ManagedFields {
+		if e.Manager == "hostile-nozero" {
+			owned = string(e.FieldsV1.Raw)
+		}
+	}
+	assert.JSONEq(t, `{"f:spec":{"f:policy":{"f:maxNodeProvisionTime":{}}}}`, owned)
+	assert.Equal(t, int32(2), g.Spec.TargetSize)
+	assert.Equal(t, int32(5), g.Spec.MaxSize)
+
+	require.NoError(t, helpers.ApplyGroup(ctx(t), c, g, func(g *infrav1alpha1.Group) error {
+		g.Spec.Policy.MaxNodeProvisionTime = nil
+		return nil
+	}, opt))
+	assert.Nil(t, g.Spec.Policy.MaxNodeProvisionTime)
+	assert.Equal(t, infrav1alpha1.ScaleDownCheapestLast, g.Spec.Policy.ScaleDown, "the defaulted field stays")
+	assert.Equal(t, int32(2), g.Spec.TargetSize)
 }
