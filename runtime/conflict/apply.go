@@ -201,6 +201,11 @@ func (ac *applyCall[O, T]) startFrom(st *applyState[O, T], confirm bool) (T, boo
 	if err != nil {
 		return nil, false, err
 	}
+	if uid := ac.obj.GetUID(); uid != "" && fresh.GetUID() != uid {
+		// The caller's obj names an incarnation deleted since: its
+		// mutation is not for the new object.
+		return nil, false, ac.wrapped(ErrObjectReplaced)
+	}
 	st.offer(fresh)
 	return fresh, true, nil
 }

@@ -242,21 +242,37 @@ func (st *applyState[O, T]) send(batch []*applyCall[O, T], last T) {
 			st.answerAll(batch, nil, func(ac *applyCall[O, T]) error { return ac.wrapped(err) })
 		}
 	}()
-	ctxs := make([]context.Context, len(batch))
-	for i, ac := range batch {
-		ctxs[i] = ac.ctx
-	}
-	ctx, release := anyAliveOf(ctxs)
-	defer release()
-	lead := batch[0]
 	cur, trusted := last, last != nil
-	deltas := make([]applyDelta, len(batch))
-	for i, ac := range batch {
-		deltas[i] = ac.delta
+	for _, ac := range batch {
 		if cur == nil || ac.base.GetUID() != cur.GetUID() || newer(ac.base, cur) {
 			cur, trusted = ac.base, ac.trusted
 		}
 	}
+	if len(batch) > 1 {
+		// Calls that started from another incarnation of the object
+		// (deleted and created again) go alone: one's change must not be
+		// written into the other.
+		var kept, alone []*applyCall[O, T]
+		for _, ac := range batch {
+			if ac.base.GetUID() == cur.GetUID() {
+				kept = append(kept, ac)
+			} else {
+				alone = append(alone, ac)
+			}
+		}
+		if len(alone) > 0 {
+			st.requeue(alone)
+			batch = kept
+		}
+	}
+	ctxs := make([]context.Context, len(batch))
+	deltas := make([]applyDelta, len(batch))
+	for i, ac := range batch {
+		ctxs[i], deltas[i] = ac.ctx, ac.delta
+	}
+	ctx, release := anyAliveOf(ctxs)
+	defer release()
+	lead := batch[0]
 	fail := func(err error) { st.answerAll(batch, nil, func(*applyCall[O, T]) error { return err }) }
 	for {
 		if needsMigration(cur, lead.fieldOwner, lead.subresource()) {

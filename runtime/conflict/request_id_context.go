@@ -82,6 +82,9 @@ func (cl *call[O, T]) takeRequestID(ctx context.Context) {
 	if cl.hasRequestID || cl.cannotKeepRequestID() != nil || cl.operation == OperationApply || cl.operation == OperationApplyStatus {
 		return
 	}
+	if cl.operation == OperationApply || cl.operation == OperationApplyStatus {
+		return // an apply is idempotent and records none
+	}
 	r, ok := ctx.Value(requestIDKey{}).(*contextRequestID)
 	if !ok {
 		return
