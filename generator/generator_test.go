@@ -58,7 +58,7 @@ func TestWhatIsAKind(t *testing.T) {
 	assert.True(t, has("kubebuilder", "UpdateCronJobStatusWithRetry"), "+kubebuilder:subresource:status")
 	assert.True(t, has("kubebuilder", "CronJobNeedsReconcile"))
 	assert.True(t, has("kubebuilder", "SetCronJobCondition"))
-	assert.Contains(t, src["kubebuilder"], "StatusRequestLog: conflictRequestLogCronJob}", "+conflict:requestLog")
+	assert.Regexp(t, `StatusRequestLog:\s+conflictRequestLogCronJob,`, src["kubebuilder"], "+conflict:requestLog")
 	assert.Contains(t, src["kubebuilder"], "return &obj.(*CronJob).Status.Requests\n", "a request log promoted from an inlined struct")
 	assert.True(t, has("kubebuilder", "UpdateScheduleWithRetry"))
 	assert.False(t, has("kubebuilder", "UpdateScheduleStatusWithRetry"), "no status subresource")

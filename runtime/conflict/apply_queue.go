@@ -27,14 +27,13 @@ import (
 const maxApplyStates = 4096
 
 // applyKey identifies the applies that share a state: same client,
-// reader, object, field manager, subresource and force.
+// object, field manager and subresource.
 type applyKey struct {
-	client, reader any
-	kind           schema.GroupKind
-	key            client.ObjectKey
-	owner          string
-	op             Operation
-	force          bool
+	client any
+	kind   schema.GroupKind
+	key    client.ObjectKey
+	owner  string
+	op     Operation
 }
 
 // applyState is what a process knows and queues for one applyKey.
@@ -68,8 +67,8 @@ func stateFor[O any, T Object[O]](ac *applyCall[O, T]) *applyState[O, T] {
 	if !combinable(ac.client, ac.reader) {
 		return &applyState[O, T]{}
 	}
-	key := applyKey{client: ac.client, reader: ac.reader, kind: ac.kind.GroupKind, key: ac.key,
-		owner: ac.fieldOwner, op: ac.operation, force: ac.forceOwnership}
+	key := applyKey{client: ac.client, kind: ac.kind.GroupKind, key: ac.key,
+		owner: ac.fieldOwner, op: ac.operation}
 	applyStates.mu.Lock()
 	defer applyStates.mu.Unlock()
 	if el, ok := applyStates.byKey[key]; ok {
@@ -81,14 +80,26 @@ func stateFor[O any, T Object[O]](ac *applyCall[O, T]) *applyState[O, T] {
 	}
 	st := &applyState[O, T]{}
 	applyStates.byKey[key] = applyStates.lru.PushFront(&applyStateEntry{key: key, state: st})
-	for applyStates.lru.Len() > maxApplyStates {
-		// A state forgotten while in use still serves its calls; a new
-		// call for its key starts a new one.
-		oldest := applyStates.lru.Back()
-		applyStates.lru.Remove(oldest)
-		delete(applyStates.byKey, oldest.Value.(*applyStateEntry).key)
+	// Forget the least recently used states beyond the bound, but never
+	// one with calls queued or a request under way: a new call for its
+	// key would start a new state and be sent beside that request, built
+	// on what it read before the answer.
+	for el := applyStates.lru.Back(); el != nil && applyStates.lru.Len() > maxApplyStates; {
+		prev := el.Prev()
+		if b, ok := el.Value.(*applyStateEntry).state.(interface{ busy() bool }); !ok || !b.busy() {
+			applyStates.lru.Remove(el)
+			delete(applyStates.byKey, el.Value.(*applyStateEntry).key)
+		}
+		el = prev
 	}
 	return st
+}
+
+// busy reports whether calls are queued or a request is under way.
+func (st *applyState[O, T]) busy() bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.flushing || len(st.queue) > 0
 }
 
 // locked runs f with the state's lock held.
@@ -178,7 +189,11 @@ func (st *applyState[O, T]) flush() {
 }
 
 // takeLocked takes the calls of the next request: every queued call that
-// may be combined, up to the first that must go alone, which goes alone.
+// may be combined, up to the first that must go alone, which goes alone,
+// or that differs from the first in force or reader (one request is
+// forced or not, and reads through one reader). Calls that differ so are
+// still serialized with the others: they share the key's state, so that
+// no apply is built on what was read before another's answer.
 func (st *applyState[O, T]) takeLocked() []*applyCall[O, T] {
 	n := 0
 	for _, ac := range st.queue {
@@ -186,6 +201,9 @@ func (st *applyState[O, T]) takeLocked() []*applyCall[O, T] {
 			if n == 0 {
 				n = 1
 			}
+			break
+		}
+		if first := st.queue[0]; ac.forceOwnership != first.forceOwnership || ac.reader != first.reader {
 			break
 		}
 		n++

@@ -101,13 +101,45 @@ func join[O any, T Object[O]](cl *call[O, T]) *combiner[O, T] {
 	}
 }
 
-// take empties the queue into the writer's hands.
+// take moves the queue into the writer's hands, joining the round under
+// way (see takeLocked).
 func (cb *combiner[O, T]) take() []*call[O, T] {
 	cb.mu.Lock()
 	defer cb.mu.Unlock()
-	batch := cb.queue
-	cb.queue = nil
+	batch := cb.takeLocked(cb.taken)
 	cb.taken = append(cb.taken, batch...)
+	return batch
+}
+
+// takeLocked removes from the queue, in order, the calls that can join
+// round (the calls it holds already): all of them, but for the calls with
+// a request ID beyond RequestLogSize in the round. One write records at
+// most that many IDs: the log keeps RequestLogSize entries, and would
+// drop a round's first IDs in the very write that records them, so that
+// their retries would be applied again. The calls left wait for the next
+// round.
+func (cb *combiner[O, T]) takeLocked(round []*call[O, T]) []*call[O, T] {
+	ids := 0
+	for _, cl := range round {
+		if cl.hasRequestID {
+			ids++
+		}
+	}
+	n := 0
+	for ; n < len(cb.queue); n++ {
+		if cb.queue[n].hasRequestID {
+			if ids == RequestLogSize {
+				break
+			}
+			ids++
+		}
+	}
+	batch := cb.queue[:n:n]
+	if n == len(cb.queue) {
+		cb.queue = nil
+	} else {
+		cb.queue = append([]*call[O, T](nil), cb.queue[n:]...)
+	}
 	return batch
 }
 

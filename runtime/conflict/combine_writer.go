@@ -27,8 +27,8 @@ func (cb *combiner[O, T]) write(e engine[O, T]) {
 			combiners.CompareAndDelete(cb.key, cb)
 			return
 		}
-		batch := cb.queue
-		cb.queue, cb.taken = nil, batch
+		batch := cb.takeLocked(nil)
+		cb.taken = batch
 		cb.mu.Unlock()
 		cb.round(e, batch)
 	}

@@ -79,7 +79,7 @@ func RequestIDFromContext(ctx context.Context) (string, bool) {
 // server's, for every write of the request, and must not fail the writes
 // that cannot keep it).
 func (cl *call[O, T]) takeRequestID(ctx context.Context) {
-	if cl.hasRequestID || cl.cannotKeepRequestID() != nil || cl.operation == OperationApply || cl.operation == OperationApplyStatus {
+	if cl.hasRequestID || cl.cannotKeepRequestID() != nil {
 		return
 	}
 	if cl.operation == OperationApply || cl.operation == OperationApplyStatus {

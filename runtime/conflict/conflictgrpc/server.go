@@ -31,7 +31,8 @@ type serverOptions struct {
 // false when it is not known. A known caller's ID is replaced by a hash
 // of identity and ID, so that a caller who learns another's ID cannot
 // send it first and have the other's request taken for a duplicate. An
-// unknown caller's ID is used as it came.
+// unknown caller's ID is hashed too, in a namespace of its own, so that
+// it cannot be sent as a known caller's stored hash.
 func WithIdentity(identity func(ctx context.Context) (identity string, ok bool)) ServerOption {
 	return func(o *serverOptions) { o.identity = identity }
 }
@@ -60,6 +61,8 @@ func UnaryServerInterceptor(opts ...ServerOption) grpc.UnaryServerInterceptor {
 			if o.identity != nil {
 				if who, ok := o.identity(ctx); ok {
 					id = scopedRequestID(who, id)
+				} else {
+					id = unscopedRequestID(id)
 				}
 			}
 			ctx = conflict.ContextWithRequestID(ctx, id)
@@ -79,5 +82,15 @@ func UnaryServerInterceptor(opts ...ServerOption) grpc.UnaryServerInterceptor {
 // input. It is within the runtime's limits whatever identity is.
 func scopedRequestID(identity, id string) string {
 	sum := sha256.Sum256([]byte(strconv.Itoa(len(identity)) + ":" + identity + ":" + id))
+	return hex.EncodeToString(sum[:])
+}
+
+// unscopedRequestID is the ID stored for id sent by a caller whose
+// identity is not known, where identities are: 64 hex digits of SHA-256
+// over a prefix that no scopedRequestID input starts with (those start
+// with a digit), so that a stored hash sent as an ID is not a known
+// caller's.
+func unscopedRequestID(id string) string {
+	sum := sha256.Sum256([]byte("?:" + id))
 	return hex.EncodeToString(sum[:])
 }

@@ -106,6 +106,8 @@ func Status(err error) *status.Status {
 				Description: fmt.Sprintf("%s cannot store this field: use %s", subresource.Operation, subresource.Use)}
 		}
 		return withDetails(codes.InvalidArgument, msg, &errdetails.BadRequest{FieldViolations: violations})
+	case clientTimeout(err):
+		return status.New(codes.Unavailable, msg)
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.New(codes.DeadlineExceeded, msg)
 	case errors.Is(err, context.Canceled):
@@ -207,4 +209,14 @@ func withDetails(code codes.Code, msg string, detail protoadapt.MessageV1) *stat
 		panic(err)
 	}
 	return s
+}
+
+// clientTimeout reports whether err is an HTTP client's own timeout
+// (http.Client.Timeout, a transport's header timeout) rather than the end
+// of the caller's context: the API server did not answer in time, which
+// the caller may retry. net/http's timeout errors also satisfy
+// errors.Is(err, context.DeadlineExceeded), so this is checked first.
+func clientTimeout(err error) bool {
+	var ue *url.Error
+	return errors.As(err, &ue) && ue.Timeout() && ue.Err != context.DeadlineExceeded && ue.Err != context.Canceled
 }
