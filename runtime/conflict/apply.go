@@ -80,6 +80,11 @@ type applyCall[O any, T Object[O]] struct {
 	base    T
 	trusted bool
 	delta   applyDelta
+	// creating is set when the object does not exist: mutate ran on an
+	// object holding nothing, every field it holds is the call's to send
+	// (a zero value included), and the request is made even when mutate
+	// set nothing, to create the object.
+	creating bool
 	// solo is set when the call must be sent alone: a combined request
 	// with it was refused.
 	solo bool
@@ -126,11 +131,11 @@ func (ac *applyCall[O, T]) run(st *applyState[O, T]) error {
 		if err != nil {
 			return err
 		}
-		if d.empty() && trusted {
+		if d.empty() && trusted && !ac.creating {
 			*ac.obj = *base.DeepCopy()
 			return nil
 		}
-		if !d.empty() {
+		if !d.empty() || ac.creating {
 			ac.base, ac.trusted, ac.delta = base, trusted, d
 			if err := st.submit(ac); !errors.Is(err, errStartOver) {
 				return err
@@ -184,6 +189,7 @@ func (ac *applyCall[O, T]) refusedApply() error {
 // For an obj without one, or when confirm is set: a read. An object that
 // does not exist starts empty for Apply, which creates it.
 func (ac *applyCall[O, T]) startFrom(st *applyState[O, T], confirm bool) (T, bool, error) {
+	ac.creating = false
 	if rv := ac.obj.GetResourceVersion(); rv != "" && !confirm {
 		last := st.newest()
 		if last != nil && last.GetUID() == ac.obj.GetUID() && !newer(ac.obj, last) {
@@ -196,6 +202,7 @@ func (ac *applyCall[O, T]) startFrom(st *applyState[O, T], confirm bool) (T, boo
 		empty := T(new(O))
 		empty.SetName(ac.key.Name)
 		empty.SetNamespace(ac.key.Namespace)
+		ac.creating = true
 		return empty, true, nil
 	}
 	if err != nil {
@@ -227,6 +234,12 @@ func (ac *applyCall[O, T]) deltaFrom(base T) (applyDelta, error) {
 		return applyDelta{}, &SubresourceError{Kind: ac.kind.GroupKind, Key: ac.key, Operation: ac.operation, Fields: fields, Use: use}
 	}
 	before, err := ac.kind.Apply.typedValue(base)
+	if ac.creating {
+		// An object that does not exist holds nothing, not the Go zero
+		// values of the empty object mutate ran on: a required field
+		// mutate leaves at 0 or "" is sent, as Create would send it.
+		before, err = ac.kind.Apply.nothing()
+	}
 	if err != nil {
 		return applyDelta{}, ac.wrapped(err)
 	}

@@ -317,6 +317,10 @@ func (st *applyState[O, T]) send(batch []*applyCall[O, T], last T) {
 			fail(lead.wrapped(err))
 			return
 		}
+		// An object that does not exist (the empty object a call by name
+		// started from, without a resourceVersion) is created even when
+		// the apply holds no field: ApplyX creates what is missing.
+		same = same && cur.GetResourceVersion() != ""
 		if same && trusted {
 			st.answerAll(batch, cur, nil)
 			return

@@ -221,3 +221,12 @@ func (a *ApplyType) typedValue(obj runtime.Object) (*typed.TypedValue, error) {
 	}
 	return tv, nil
 }
+
+// nothing is the typed value of an object that holds no field.
+func (a *ApplyType) nothing() (*typed.TypedValue, error) {
+	typ, err := a.resolve()
+	if err != nil {
+		return nil, err
+	}
+	return typ.FromUnstructured(map[string]any{})
+}

@@ -5,6 +5,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	infrav1alpha1 "github.com/conflict-gen/conflict-gen/examples/api/infra/v1alpha1"
 	helpers "github.com/conflict-gen/conflict-gen/examples/zz_generated/infra/v1alpha1"
@@ -66,4 +68,41 @@ func TestApplyForcedAfterUnforcedKeepsOwnedFields(t *testing.T) {
 	assert.Equal(t, "yes", got.Labels["forced"])
 	assert.Equal(t, int64(3), got.Spec.Pricing)
 	assert.Equal(t, "kept", got.Spec.KubernetesNodeName, "the field the unforced apply set is still there")
+}
+
+// TestApplyGroupCreatesWithZeroRequiredFields: ApplyX creates the object
+// when it does not exist, owning what mutate set. A Group whose required
+// minSize and targetSize are 0 (the Go zero value, which the empty object
+// mutate runs on already holds) cannot be created: the fields are no
+// change, so not sent, and the API server refuses the object without them.
+func TestApplyGroupCreatesWithZeroRequiredFields(t *testing.T) {
+	const name = "apply-hostile-group-zero"
+	c := newClient(t)
+	g := &infrav1alpha1.Group{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	t.Cleanup(func() { deleteLater(g) })
+	err := helpers.ApplyGroup(ctx(t), c, g, func(g *infrav1alpha1.Group) error {
+		g.Spec.MinSize, g.Spec.MaxSize, g.Spec.TargetSize = 0, 3, 0
+		return nil
+	}, conflict.WithFieldOwner("hostile-zero"))
+	require.NoError(t, err)
+	got := &infrav1alpha1.Group{}
+	require.NoError(t, c.Get(ctx(t), client.ObjectKey{Name: name}, got))
+	assert.Equal(t, int32(3), got.Spec.MaxSize)
+}
+
+// TestApplyNoOpMutateOnMissingObject: ApplyX creates the object when it
+// does not exist. A mutate that sets nothing (or only zero values) on a
+// missing object is taken for a no-op: the call returns nil, no object
+// exists, and obj holds an empty object that no server answered.
+func TestApplyNoOpMutateOnMissingObject(t *testing.T) {
+	const name = "apply-hostile-missing-noop"
+	c := newClient(t)
+	n := byName(name)
+	t.Cleanup(func() { deleteLater(n) })
+	err := helpers.ApplyNode(ctx(t), c, n, func(*infrav1alpha1.Node) error { return nil }, conflict.WithFieldOwner("hostile-missing"))
+	if err == nil {
+		got := &infrav1alpha1.Node{}
+		assert.NoError(t, c.Get(ctx(t), client.ObjectKey{Name: name}, got), "ApplyNode returned nil: the object must exist")
+		assert.NotEmpty(t, n.UID, "obj holds the object as stored")
+	}
 }
