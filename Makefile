@@ -17,6 +17,9 @@ help: ## List the targets.
 # to: next to its types, and a k8s.io/api kind into its own module.
 KUBEBUILDER_CONFLICT_FLAGS := --go-header-file $(HEADER) ./examples/kubebuilder/api/...
 KUBEBUILDER_CORE_FLAGS := --go-header-file $(HEADER) --output-dir examples/kubebuilder/internal/conflict --kinds ConfigMap k8s.io/api/core/v1
+# A built-in kind with immutable fields, for server-side apply on the full
+# kube-apiserver (test/kube).
+APPS_FLAGS := --go-header-file $(HEADER) --output-dir examples/zz_generated --kinds StatefulSet k8s.io/api/apps/v1
 
 generate: ## Generate deepcopy and CRDs (controller-gen) and the conflict helpers for examples/api and examples/kubebuilder.
 	$(CONTROLLER_GEN) object:headerFile=$(HEADER) paths=./examples/api/...
@@ -26,6 +29,7 @@ generate: ## Generate deepcopy and CRDs (controller-gen) and the conflict helper
 	$(CONTROLLER_GEN) crd paths=./examples/kubebuilder/api/... output:crd:artifacts:config=examples/kubebuilder/config/crd/bases
 	$(CONFLICT_GEN) $(KUBEBUILDER_CONFLICT_FLAGS)
 	$(CONFLICT_GEN) $(KUBEBUILDER_CORE_FLAGS)
+	$(CONFLICT_GEN) $(APPS_FLAGS)
 
 # The homelab's gRPC code is checked in: generating it needs protoc
 # (Debian: apt-get install protobuf-compiler), which CI does not have, so
@@ -45,6 +49,7 @@ verify: ## Fail if anything generated is stale.
 	$(CONFLICT_GEN) --verify --go-header-file $(HEADER) --output-dir examples/zz_generated ./examples/api/...
 	$(CONFLICT_GEN) --verify $(KUBEBUILDER_CONFLICT_FLAGS)
 	$(CONFLICT_GEN) --verify $(KUBEBUILDER_CORE_FLAGS)
+	$(CONFLICT_GEN) --verify $(APPS_FLAGS)
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	cp -R go.mod go.sum Makefile hack cmd generator templates runtime examples "$$tmp"/ && \
 	$(MAKE) --no-print-directory -C "$$tmp" generate >/dev/null && \
