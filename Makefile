@@ -19,7 +19,7 @@ KUBEBUILDER_CONFLICT_FLAGS := --go-header-file $(HEADER) ./examples/kubebuilder/
 KUBEBUILDER_CORE_FLAGS := --go-header-file $(HEADER) --output-dir examples/kubebuilder/internal/conflict --kinds ConfigMap k8s.io/api/core/v1
 # A built-in kind with immutable fields, for server-side apply on the full
 # kube-apiserver (test/kube).
-APPS_FLAGS := --go-header-file $(HEADER) --output-dir examples/zz_generated --kinds StatefulSet k8s.io/api/apps/v1
+APPS_FLAGS := --go-header-file $(HEADER) --output-dir test/kube/zz_generated --kinds StatefulSet k8s.io/api/apps/v1
 
 generate: ## Generate deepcopy and CRDs (controller-gen) and the conflict helpers for examples/api and examples/kubebuilder.
 	$(CONTROLLER_GEN) object:headerFile=$(HEADER) paths=./examples/api/...

@@ -14,7 +14,7 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	apps "github.com/conflict-gen/conflict-gen/examples/zz_generated/apps/v1"
+	apps "github.com/conflict-gen/conflict-gen/test/kube/zz_generated/apps/v1"
 	"github.com/conflict-gen/conflict-gen/runtime/conflict"
 	"github.com/conflict-gen/conflict-gen/test/harness"
 	"github.com/conflict-gen/conflict-gen/test/load"
