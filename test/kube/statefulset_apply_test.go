@@ -14,9 +14,9 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	apps "github.com/conflict-gen/conflict-gen/test/kube/zz_generated/apps/v1"
 	"github.com/conflict-gen/conflict-gen/runtime/conflict"
 	"github.com/conflict-gen/conflict-gen/test/harness"
+	apps "github.com/conflict-gen/conflict-gen/test/kube/zz_generated/apps/v1"
 	"github.com/conflict-gen/conflict-gen/test/load"
 )
 
