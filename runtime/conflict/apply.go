@@ -175,8 +175,11 @@ func (ac *applyCall[O, T]) refusedApply() error {
 		return ac.wrapped(ErrNoFieldOwner)
 	case ac.kind.Apply == nil:
 		return ac.wrapped(errors.New("the kind has no apply schema (conflict.Kind.Apply): regenerate its helpers"))
-	case ac.kind.Apply.invalid() != nil:
-		return ac.wrapped(ac.kind.Apply.invalid())
+	}
+	if _, err := ac.kind.Apply.resolve(); err != nil {
+		return ac.wrapped(err)
+	}
+	switch {
 	case ac.hasRequestID:
 		return ac.wrapped(fmt.Errorf("%w: an apply is idempotent and records none", ErrInvalidRequestID))
 	}

@@ -136,13 +136,6 @@ func NewApplyType(schemaYAML, typeName string) *ApplyType {
 	return &ApplyType{schemaYAML: schemaYAML, typeName: typeName}
 }
 
-// invalid is why the type cannot be used (its schema does not parse or
-// does not define it), or nil.
-func (a *ApplyType) invalid() error {
-	_, err := a.resolve()
-	return err
-}
-
 // parsedSchemas holds every schema parsed so far, by its text.
 var parsedSchemas sync.Map // string -> *parsedSchema
 
