@@ -251,15 +251,22 @@ func TestGeneratedIntoTheAPIPackageCompiles(t *testing.T) {
 	for _, pkg := range scratchPackages {
 		copyDir(t, filepath.Join("testdata", "apis", pkg), filepath.Join(mod, "api", pkg))
 	}
-	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	// The scratch module starts from the examples' module, which requires
+	// the runtime and controller-runtime as an adopter does; the testdata
+	// packages import each other by the root module's path.
+	gomod, err := os.ReadFile(filepath.Join(root, "examples", "go.mod"))
 	require.NoError(t, err)
-	gomod = []byte(strings.Replace(string(gomod), "module github.com/conflict-gen/conflict-gen",
+	gomod = []byte(strings.Replace(string(gomod), "module github.com/conflict-gen/conflict-gen/examples",
 		"module example.com/scratch\n\nrequire github.com/conflict-gen/conflict-gen v0.0.0\n\nreplace github.com/conflict-gen/conflict-gen => "+root, 1))
-	// The runtime module's replace is relative to the repository.
-	gomod = []byte(strings.Replace(string(gomod), "=> ./runtime", "=> "+filepath.Join(root, "runtime"), 1))
+	// The runtime module's replace is relative to examples/.
+	gomod = []byte(strings.Replace(string(gomod), "=> ../runtime", "=> "+filepath.Join(root, "runtime"), 1))
 	require.NoError(t, os.WriteFile(filepath.Join(mod, "go.mod"), gomod, 0o644))
-	gosum, err := os.ReadFile(filepath.Join(root, "go.sum"))
-	require.NoError(t, err)
+	var gosum []byte
+	for _, dir := range []string{root, filepath.Join(root, "examples")} {
+		sum, err := os.ReadFile(filepath.Join(dir, "go.sum"))
+		require.NoError(t, err)
+		gosum = append(gosum, sum...)
+	}
 	require.NoError(t, os.WriteFile(filepath.Join(mod, "go.sum"), gosum, 0o644))
 
 	t.Chdir(mod)

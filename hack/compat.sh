@@ -16,8 +16,8 @@
 #     controller-runtime and k8s.io.
 #
 # The oldest versions are the runtime's own requirements (runtime/go.mod);
-# the newest are the root module's (go.mod). Everything runs in temporary
-# modules; the repository is not changed.
+# the newest are the examples module's (examples/go.mod). Everything runs
+# in temporary modules; the repository is not changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -28,8 +28,8 @@ modver() { # modver <go.mod dir> <module>: the version that go.mod requires
 }
 oldest_cr=$(modver runtime sigs.k8s.io/controller-runtime)
 oldest_k8s=$(modver runtime k8s.io/apimachinery)
-newest_cr=$(modver . sigs.k8s.io/controller-runtime)
-newest_k8s=$(modver . k8s.io/apimachinery)
+newest_cr=$(modver examples sigs.k8s.io/controller-runtime)
+newest_k8s=$(modver examples k8s.io/apimachinery)
 runtime_go=$(cd runtime && $GO mod edit -json | sed -n 's/^\t"Go": "\(.*\)",$/\1/p')
 
 tmp=$(mktemp -d)

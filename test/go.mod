@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/conflict-gen/conflict-gen v0.0.0
+	github.com/conflict-gen/conflict-gen/examples v0.0.0
 	github.com/conflict-gen/conflict-gen/runtime v0.0.0
 	github.com/fluxcd/kustomize-controller/api v1.9.6
 	github.com/fluxcd/source-controller/api v1.9.6
@@ -11,6 +12,7 @@ require (
 	github.com/stretchr/testify v1.12.1
 	go.etcd.io/etcd/server/v3 v3.7.0
 	go.uber.org/zap v1.27.1
+	golang.org/x/mod v0.41.0
 	google.golang.org/grpc v1.82.1
 	istio.io/client-go v1.32.0
 	k8s.io/api v0.37.2
@@ -130,7 +132,6 @@ require (
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/crypto v0.57.0 // indirect
 	golang.org/x/exp v0.0.0-20260410095643-746e56fc9e2f // indirect
-	golang.org/x/mod v0.41.0 // indirect
 	golang.org/x/net v0.59.0 // indirect
 	golang.org/x/oauth2 v0.36.0 // indirect
 	golang.org/x/sync v0.23.0 // indirect
@@ -175,6 +176,8 @@ require (
 )
 
 replace github.com/conflict-gen/conflict-gen => ../
+
+replace github.com/conflict-gen/conflict-gen/examples => ../examples
 
 replace github.com/conflict-gen/conflict-gen/runtime => ../runtime
 

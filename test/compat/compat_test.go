@@ -45,7 +45,7 @@ func TestWildAPIPackagesGenerateCompileAndVet(t *testing.T) {
 	gomod, err := os.ReadFile(filepath.Join(testModule, "go.mod"))
 	require.NoError(t, err)
 	mod := regexp.MustCompile(`(?m)^module .*$`).ReplaceAllString(string(gomod), "module example.com/scratch")
-	mod = strings.ReplaceAll(mod, "=> ../", "=> "+root+string(filepath.Separator)) // the root and runtime modules
+	mod = strings.ReplaceAll(mod, "=> ../", "=> "+root+string(filepath.Separator)) // the root, examples and runtime modules
 	require.NoError(t, os.WriteFile(filepath.Join(scratch, "go.mod"), []byte(mod), 0o644))
 	gosum, err := os.ReadFile(filepath.Join(testModule, "go.sum"))
 	require.NoError(t, err)

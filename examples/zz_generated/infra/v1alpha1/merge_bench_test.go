@@ -49,7 +49,7 @@ var kept *infrav1alpha1.Node
 // BenchmarkMerge compares, on the same triple, the generated typed merge
 // with the JSON-based three-way merges a hand-written operator would use:
 //
-//	go test ./examples/zz_generated/infra/v1alpha1 -run '^$' -bench BenchmarkMerge -benchmem
+//	cd examples && go test ./zz_generated/infra/v1alpha1 -run '^$' -bench BenchmarkMerge -benchmem
 //
 // The JSON merges take and give typed objects, as the caller holds them,
 // so their marshalling is part of the cost. DeepCopy is the floor the

@@ -115,7 +115,7 @@ func TestMergeMatchesReferenceOnRandomTriples(t *testing.T) {
 
 // FuzzMergeNeo4jEnterpriseCluster explores triples from random seeds:
 //
-//	go test ./examples/zz_generated/neo4j/v1alpha1 -run '^$' -fuzz FuzzMergeNeo4jEnterpriseCluster -fuzztime 60s
+//	cd examples && go test ./zz_generated/neo4j/v1alpha1 -run '^$' -fuzz FuzzMergeNeo4jEnterpriseCluster -fuzztime 60s
 //
 // The seed corpus is in testdata/fuzz.
 func FuzzMergeNeo4jEnterpriseCluster(f *testing.F) {
