@@ -98,6 +98,10 @@ func newApplyEnv(t *testing.T, objs ...*Widget) *applyClient {
 func (a *applyClient) setManaged(owner string, op metav1.ManagedFieldsOperationType, sub, fieldsJSON string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.setManagedLocked(owner, op, sub, fieldsJSON)
+}
+
+func (a *applyClient) setManagedLocked(owner string, op metav1.ManagedFieldsOperationType, sub, fieldsJSON string) {
 	for i, e := range a.managed {
 		if e.Manager == owner && e.Operation == op && e.Subresource == sub {
 			a.managed = append(a.managed[:i], a.managed[i+1:]...)
@@ -108,9 +112,7 @@ func (a *applyClient) setManaged(owner string, op metav1.ManagedFieldsOperationT
 		FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(fieldsJSON)}})
 }
 
-func (a *applyClient) withManaged(obj client.Object) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+func (a *applyClient) withManagedLocked(obj client.Object) {
 	obj.SetManagedFields(append([]metav1.ManagedFieldsEntry(nil), a.managed...))
 }
 
@@ -127,10 +129,15 @@ func (a *applyClient) lastBody(t *testing.T) map[string]any {
 
 func (a *applyClient) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
 	a.gets.Add(1)
+	// The object and its managedFields are read together, as the API
+	// server answers them: a read between an apply's store and its
+	// managedFields would pair new content with old ownership.
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if err := a.Client.Get(ctx, key, obj, opts...); err != nil {
 		return err
 	}
-	a.withManaged(obj)
+	a.withManagedLocked(obj)
 	return nil
 }
 
@@ -204,11 +211,13 @@ func (a *applyClient) apply(ctx context.Context, obj client.Object, patch client
 	if err != nil {
 		return err
 	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if err := store(client.RawPatch(types.MergePatchType, raw)); err != nil {
 		return err
 	}
-	a.setManaged(owner, metav1.ManagedFieldsOperationApply, sub, string(js))
-	a.withManaged(obj)
+	a.setManagedLocked(owner, metav1.ManagedFieldsOperationApply, sub, string(js))
+	a.withManagedLocked(obj)
 	return nil
 }
 
