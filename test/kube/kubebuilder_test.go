@@ -36,8 +36,8 @@ func TestKubebuilderSampleOnTheRealServer(t *testing.T) {
 	goTool, err := exec.LookPath("go")
 	require.NoError(t, err)
 	cmd := exec.Command(goTool, "test", "-count=1", "-v", "-timeout=20m", "-run", "^TestRealServer",
-		"./examples/kubebuilder/internal/controller")
-	cmd.Dir = root
+		"./kubebuilder/internal/controller")
+	cmd.Dir = filepath.Join(root, "examples") // the sample's module
 	cmd.Env = append(os.Environ(), "USE_EXISTING_CLUSTER=true", "KUBECONFIG="+kubeconfig, "KUBEBUILDER_ASSETS=")
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
