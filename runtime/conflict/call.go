@@ -160,8 +160,10 @@ func (cl *call[O, T]) refused() error {
 	if !cl.hasRequestID {
 		return nil
 	}
-	if err := checkRequestID(cl.requestID); err != nil {
-		return cl.wrapped(err)
+	if !cl.derivedRequestID {
+		if err := checkRequestID(cl.requestID); err != nil {
+			return cl.wrapped(err)
+		}
 	}
 	if err := cl.cannotKeepRequestID(); err != nil {
 		return cl.wrapped(err)

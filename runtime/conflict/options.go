@@ -22,6 +22,10 @@ type options struct {
 	// is refused).
 	requestID    string
 	hasRequestID bool
+	// derivedRequestID is set when requestID is the n-th write's ID that
+	// the runtime derived from a valid context ID (it holds
+	// derivedIDSeparator, which a caller's ID cannot).
+	derivedRequestID bool
 	// forceOwnership is set by WithForceOwnership.
 	forceOwnership bool
 }

@@ -89,12 +89,14 @@ func (cl *call[O, T]) takeRequestID(ctx context.Context) {
 	if !ok {
 		return
 	}
-	cl.requestID, cl.hasRequestID = r.next(objectRef{kind: cl.kind.GroupKind, key: cl.key}), true
+	cl.requestID, cl.derivedRequestID = r.next(objectRef{kind: cl.kind.GroupKind, key: cl.key})
+	cl.hasRequestID = true
 }
 
-// next counts a call for obj and returns the ID it uses. A malformed id
-// is returned as it is, for the call to refuse.
-func (r *contextRequestID) next(obj objectRef) string {
+// next counts a call for obj and returns the ID it uses, and whether the
+// runtime derived it. A malformed id is returned as it is, for the call
+// to refuse.
+func (r *contextRequestID) next(obj objectRef) (string, bool) {
 	r.mu.Lock()
 	if r.writes == nil {
 		r.writes = map[objectRef]int{}
@@ -103,16 +105,23 @@ func (r *contextRequestID) next(obj objectRef) string {
 	n := r.writes[obj]
 	r.mu.Unlock()
 	if n == 1 || checkRequestID(r.id) != nil {
-		return r.id
+		return r.id, false
 	}
-	return nthRequestID(r.id, n)
+	return nthRequestID(r.id, n), true
 }
 
+// derivedIDSeparator joins a request's ID and the number of its write to
+// one object. Caller IDs cannot hold it, so a derived ID never equals the
+// ID of another request: were it "/", request "a" writing an object twice
+// would record "a/2", and a request whose own ID is "a/2" (IDs such as
+// "batch-5/2" are common) would be taken for its duplicate and skipped.
+const derivedIDSeparator = "#"
+
 // nthRequestID is the ID of the n-th write (n > 1) of request id to one
-// object: id + "/n", or, when that would be too long, the first 32 hex
-// digits of id's SHA-256 + "/n".
+// object: id + "#n", or, when that would be too long, the first 32 hex
+// digits of id's SHA-256 + "#n".
 func nthRequestID(id string, n int) string {
-	suffix := "/" + strconv.Itoa(n)
+	suffix := derivedIDSeparator + strconv.Itoa(n)
 	if len(id)+len(suffix) > maxRequestIDLen {
 		sum := sha256.Sum256([]byte(id))
 		id = hex.EncodeToString(sum[:16])

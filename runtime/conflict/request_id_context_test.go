@@ -65,6 +65,44 @@ func TestCreateOrUpdateAndUpdateFromTakeTheContextID(t *testing.T) {
 	}
 }
 
+// The ID of a request's second write to an object is not the ID any
+// caller can send: a request whose own ID reads like one (a hierarchical
+// scheme: "batch-5" and "batch-5/2") is applied, and an ID in the derived
+// form is refused before anything is written.
+func TestDerivedIDsAreNotCallerIDs(t *testing.T) {
+	for _, mode := range combiningModes {
+		t.Run(mode.name, func(t *testing.T) {
+			h, server := newEnv(t, seed())
+			on := conflict.WithCombining(mode.on)
+			twice := func(ctx context.Context) error {
+				if err := updateWidget(ctx, h, byName(), grow, on); err != nil {
+					return err
+				}
+				return updateWidget(ctx, h, byName(), grow, on)
+			}
+			if err := twice(conflict.ContextWithRequestID(testCtx(t), "batch-5")); err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range []string{"batch-5/2", "batch-5:2", "batch-5.2"} {
+				if err := updateWidget(conflict.ContextWithRequestID(testCtx(t), id), h, byName(), grow, on); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := stored(t, server).Spec.Size; got != 6 {
+				t.Errorf("size %d, want 6: two writes of batch-5 and one of each other request", got)
+			}
+			writes := h.writes.Load()
+			err := updateWidget(testCtx(t), h, byName(), grow, on, conflict.WithRequestID("batch-5#2"))
+			if !errors.Is(err, conflict.ErrInvalidRequestID) || h.writes.Load() != writes {
+				t.Errorf("an ID in the derived form: %v after %d writes; want ErrInvalidRequestID and none", err, h.writes.Load()-writes)
+			}
+			if err := conflict.ValidateRequestID("batch-5#2"); !errors.Is(err, conflict.ErrInvalidRequestID) {
+				t.Errorf("ValidateRequestID(batch-5#2) = %v, want ErrInvalidRequestID", err)
+			}
+		})
+	}
+}
+
 // The two-writes rule: a handler that writes one object twice within one
 // request gets both writes applied (the second is not taken for a retry
 // of the first), and the whole request retried with the same ID applies
@@ -96,8 +134,8 @@ func TestTwoWritesToOneObjectInOneRequest(t *testing.T) {
 				t.Errorf("after the retry: size %d owner %q, %d more writes; want neither write applied again",
 					got.Spec.Size, got.Spec.Owner, h.writes.Load()-writes)
 			}
-			if log := got.Annotations[conflict.RequestLogAnnotation]; !strings.Contains(log, "req@") || !strings.Contains(log, "req/2@") {
-				t.Errorf("log %q: want req and req/2", log)
+			if log := got.Annotations[conflict.RequestLogAnnotation]; !strings.Contains(log, "req@") || !strings.Contains(log, "req#2@") {
+				t.Errorf("log %q: want req and req#2", log)
 			}
 		})
 	}

@@ -33,8 +33,8 @@ func TestTwoWritesRuleCountsAFailedFirstWrite(t *testing.T) {
 				}
 			}
 			got := stored(t, server)
-			if got.Spec.Size != 2 || !strings.Contains(got.Annotations[conflict.RequestLogAnnotation], "req/2@") {
-				t.Errorf("size %d log %q; want 2 (applied once) under req/2", got.Spec.Size, got.Annotations[conflict.RequestLogAnnotation])
+			if got.Spec.Size != 2 || !strings.Contains(got.Annotations[conflict.RequestLogAnnotation], "req#2@") {
+				t.Errorf("size %d log %q; want 2 (applied once) under req#2", got.Spec.Size, got.Annotations[conflict.RequestLogAnnotation])
 			}
 		})
 	}

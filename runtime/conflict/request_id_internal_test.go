@@ -56,15 +56,23 @@ func TestNthRequestID(t *testing.T) {
 	r := &contextRequestID{id: "req"}
 	a := objectRef{key: client.ObjectKey{Name: "a"}}
 	b := objectRef{key: client.ObjectKey{Name: "b"}}
-	got := []string{r.next(a), r.next(b), r.next(a), r.next(a), r.next(b)}
-	want := []string{"req", "req", "req/2", "req/3", "req/2"}
+	next := func(obj objectRef) string {
+		id, derived := r.next(obj)
+		if derived != (id != "req") {
+			t.Errorf("%q: derived %v", id, derived)
+		}
+		return id
+	}
+	got := []string{next(a), next(b), next(a), next(a), next(b)}
+	want := []string{"req", "req", "req#2", "req#3", "req#2"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("IDs %v, want %v", got, want)
 	}
 	long := strings.Repeat("x", maxRequestIDLen)
 	for _, id := range []string{nthRequestID(long, 2), nthRequestID(long, 1000)} {
-		if err := checkRequestID(id); err != nil || strings.HasPrefix(id, "xxx") {
-			t.Errorf("%q: %v; want a valid hashed ID", id, err)
+		base, _, _ := strings.Cut(id, derivedIDSeparator)
+		if err := checkRequestID(base); err != nil || len(id) > maxRequestIDLen || strings.HasPrefix(id, "xxx") {
+			t.Errorf("%q: %v; want a hashed ID within %d bytes", id, err, maxRequestIDLen)
 		}
 	}
 	if nthRequestID(long, 2) == nthRequestID(long[1:], 2) {
