@@ -60,13 +60,14 @@ proto: ## Regenerate examples/homelab/providerpb from its .proto (needs protoc).
 	protoc --plugin=protoc-gen-go="$$tmp/protoc-gen-go" --plugin=protoc-gen-go-grpc="$$tmp/protoc-gen-go-grpc" \
 		--go_out=. --go_opt=paths=source_relative --go-grpc_out=. --go-grpc_opt=paths=source_relative provider.proto
 
-verify: tools ## Fail if anything generated is stale.
+verify: tools ## Fail if anything generated is stale, missing or left over (generated again from scratch in a copy).
 	cd examples && $(CONFLICT_GEN) --verify $(EXAMPLES_FLAGS)
 	cd examples && $(CONFLICT_GEN) --verify $(KUBEBUILDER_CONFLICT_FLAGS)
 	cd examples && $(CONFLICT_GEN) --verify $(KUBEBUILDER_CORE_FLAGS)
 	cd test && $(CONFLICT_GEN) --verify $(APPS_FLAGS)
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	cp -R go.mod go.sum Makefile hack cmd generator templates runtime examples test "$$tmp"/ && \
+	find "$$tmp/examples" "$$tmp/test/kube/zz_generated" -name zz_generated.conflict.go -delete && \
 	$(MAKE) --no-print-directory -C "$$tmp" generate >/dev/null && \
 	diff -r examples "$$tmp/examples" && diff -r test/kube/zz_generated "$$tmp/test/kube/zz_generated" && \
 	echo "generated files are up to date"
