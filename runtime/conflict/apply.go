@@ -254,12 +254,24 @@ func (ac *applyCall[O, T]) deltaFrom(base T) (applyDelta, error) {
 	if err != nil {
 		return applyDelta{}, ac.wrapped(err)
 	}
+	if ac.creating && ac.kind.StatusSubresource {
+		// The status of the empty object (Go zero values) is not the
+		// call's: the API server drops it from an apply to the object,
+		// and sent, it would make every later apply of the same fields
+		// look different from this one.
+		d = d.without(statusFields)
+	}
 	if !d.removed.Empty() {
-		owned, err := ownedFields(base.GetManagedFields(), ac.fieldOwner, ac.subresource(), true)
+		mine, err := ownedFields(base.GetManagedFields(), ac.fieldOwner, ac.subresource(), true)
 		if err != nil {
 			return applyDelta{}, ac.wrapped(err)
 		}
-		if paths := notOwned(d.removed, owned); len(paths) > 0 {
+		others, err := othersFields(base.GetManagedFields(), ac.fieldOwner, ac.subresource())
+		if err != nil {
+			return applyDelta{}, ac.wrapped(err)
+		}
+		var paths []string
+		if d.removed, paths = splitRemoved(d.removed, mine, others); len(paths) > 0 {
 			return applyDelta{}, ac.wrapped(fmt.Errorf("%w: %s (field manager %q)", ErrNotOwned, strings.Join(paths, ", "), ac.fieldOwner))
 		}
 	}

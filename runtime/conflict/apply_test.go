@@ -93,6 +93,7 @@ func TestApplyLeavesOutClearedOwnedFields(t *testing.T) {
 func TestApplyRefusesToClearFieldsItDoesNotOwn(t *testing.T) {
 	a := newApplyEnv(t, seedWithStatus())
 	a.setManaged("me", metav1.ManagedFieldsOperationApply, "status", ownsAAndGeneration)
+	a.setManaged("other", metav1.ManagedFieldsOperationUpdate, "status", `{"f:status":{"f:ready":{}}}`)
 	err := applyWidgetStatus(context.Background(), a, byName(), func(w *Widget) error {
 		w.Status.Ready = false
 		return nil
@@ -102,6 +103,28 @@ func TestApplyRefusesToClearFieldsItDoesNotOwn(t *testing.T) {
 	}
 	if n := a.applies.Load(); n != 0 {
 		t.Errorf("%d applies sent, want none", n)
+	}
+}
+
+// TestApplyIgnoresClearedFieldsNobodyOwns: a field no manager owns holds
+// a value the API server set (a default); a mutate that builds the status
+// from scratch without it is no change, neither refused nor sent.
+func TestApplyIgnoresClearedFieldsNobodyOwns(t *testing.T) {
+	a := newApplyEnv(t, seedWithStatus())
+	a.setManaged("me", metav1.ManagedFieldsOperationApply, "status", ownsAAndGeneration)
+	obj := byName()
+	err := applyWidgetStatus(context.Background(), a, obj, func(w *Widget) error {
+		w.Status = WidgetStatus{ObservedGeneration: 3, Conditions: []metav1.Condition{cond("A", "a")}}
+		return nil
+	}, owner)
+	if err != nil {
+		t.Fatalf("err = %v, want none: nobody owns ready", err)
+	}
+	if n := a.applies.Load(); n != 0 {
+		t.Errorf("%d applies sent, want none: leaving out a field nobody owns changes nothing", n)
+	}
+	if !obj.Status.Ready {
+		t.Errorf("obj lost ready, which the server still holds")
 	}
 }
 
