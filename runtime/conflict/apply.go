@@ -55,7 +55,9 @@ func WithForceOwnership() Option {
 // error is an [*OwnershipError], never retried; [WithForceOwnership]
 // takes the fields. Other errors are returned as they are; one that may
 // have been stored wraps [ErrOutcomeUnknown] (applying again is safe: an
-// apply is idempotent).
+// apply is idempotent). An obj whose object was deleted since, and not
+// created again, is not created again: the error wraps [ErrObjectDeleted]
+// and is a NotFound; an obj without uid (by name) creates it.
 //
 // Concurrent applies of one process to one object by one field manager
 // are combined into one request (see [WithCombining]; with combining off

@@ -3,12 +3,14 @@ package conflict
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -76,6 +78,49 @@ var ErrNoFieldOwner = errors.New("server-side apply needs a field manager: pass 
 // change would be lost while the call reported success. Nothing is
 // written.
 var ErrNotOwned = errors.New("mutate cleared fields this field manager does not own, which an apply cannot remove")
+
+// ErrObjectDeleted is wrapped by the error Apply and ApplyStatus return
+// when obj names an object (by its uid) that was deleted since it was
+// read or answered, and not created again. The apply is not turned into a
+// create: a controller whose child was deleted creates it again through
+// an apply by name (an obj without resourceVersion and uid), after a read
+// that shows it missing, never through a mutation of what it saw of the
+// deleted object. The error is also a NotFound API error
+// (apierrors.IsNotFound), and no conflict: retrying the same apply fails
+// the same way.
+var ErrObjectDeleted = errors.New("the object was deleted since obj was read, and is not created again through it (apply by name to create it)")
+
+// deleted reports whether err, the API server's answer to an apply for
+// key, says that the object no longer exists: 409 "uid mismatch" with no
+// object found (an apply whose uid names a deleted object, which would
+// otherwise have created it), or 404 naming the object (the status
+// subresource of a missing object).
+func deleted(err error, key client.ObjectKey) bool {
+	if apierrors.IsConflict(err) {
+		return strings.Contains(err.Error(), "no existing object was found")
+	}
+	var status apierrors.APIStatus
+	if !apierrors.IsNotFound(err) || !errors.As(err, &status) {
+		return false
+	}
+	d := status.Status().Details
+	return d != nil && d.Name == key.Name
+}
+
+// objectDeleted is the error of an apply through an obj whose object was
+// deleted: [ErrObjectDeleted], and a NotFound API error for the object,
+// not the server's 409 (the apply would conflict again, and retrying it
+// makes no sense).
+func objectDeleted(gk schema.GroupKind, key client.ObjectKey, uid string) error {
+	notFound := &apierrors.StatusError{ErrStatus: metav1.Status{
+		Status:  metav1.StatusFailure,
+		Code:    http.StatusNotFound,
+		Reason:  metav1.StatusReasonNotFound,
+		Details: &metav1.StatusDetails{Name: key.Name, Group: gk.Group, Kind: gk.Kind, UID: types.UID(uid)},
+		Message: fmt.Sprintf("%s %s (uid %s) not found", kindString(gk), keyString(key), uid),
+	}}
+	return fmt.Errorf("%w: %w", ErrObjectDeleted, notFound)
+}
 
 // ownershipError is the [*OwnershipError] that err, an API server's
 // answer, reports, or nil when it is no ownership conflict: a 409 whose

@@ -366,6 +366,16 @@ func (st *applyState[O, T]) send(batch []*applyCall[O, T], last T) {
 			st.answerAll(batch, answer, nil)
 			return
 		}
+		if deleted(err, lead.key) {
+			st.forget(cur)
+			st.answerAll(batch, nil, func(ac *applyCall[O, T]) error {
+				if ac.obj.GetUID() == "" {
+					return errStartOver // by name: read, and create it
+				}
+				return ac.wrapped(objectDeleted(ac.kind.GroupKind, ac.key, string(ac.obj.GetUID())))
+			})
+			return
+		}
 		if replaced(err) {
 			st.forget(cur)
 			st.answerAll(batch, nil, func(ac *applyCall[O, T]) error {
