@@ -20,6 +20,9 @@ KUBEBUILDER_CORE_FLAGS := --go-header-file $(HEADER) --output-dir examples/kubeb
 # A built-in kind with immutable fields, for server-side apply on the full
 # kube-apiserver (test/kube).
 APPS_FLAGS := --go-header-file $(HEADER) --output-dir test/kube/zz_generated --kinds StatefulSet k8s.io/api/apps/v1
+# A built-in kind the API server fills in (clusterIP, a port's protocol and
+# targetPort), for the no-op apply on the full kube-apiserver (test/kube).
+SERVICE_FLAGS := --go-header-file $(HEADER) --output-dir test/kube/zz_generated --kinds Service k8s.io/api/core/v1
 
 generate: ## Generate deepcopy and CRDs (controller-gen) and the conflict helpers for examples/api and examples/kubebuilder.
 	$(CONTROLLER_GEN) object:headerFile=$(HEADER) paths=./examples/api/...
@@ -30,6 +33,7 @@ generate: ## Generate deepcopy and CRDs (controller-gen) and the conflict helper
 	$(CONFLICT_GEN) $(KUBEBUILDER_CONFLICT_FLAGS)
 	$(CONFLICT_GEN) $(KUBEBUILDER_CORE_FLAGS)
 	$(CONFLICT_GEN) $(APPS_FLAGS)
+	$(CONFLICT_GEN) $(SERVICE_FLAGS)
 
 # The homelab's gRPC code is checked in: generating it needs protoc
 # (Debian: apt-get install protobuf-compiler), which CI does not have, so
@@ -50,6 +54,7 @@ verify: ## Fail if anything generated is stale.
 	$(CONFLICT_GEN) --verify $(KUBEBUILDER_CONFLICT_FLAGS)
 	$(CONFLICT_GEN) --verify $(KUBEBUILDER_CORE_FLAGS)
 	$(CONFLICT_GEN) --verify $(APPS_FLAGS)
+	$(CONFLICT_GEN) --verify $(SERVICE_FLAGS)
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	cp -R go.mod go.sum Makefile hack cmd generator templates runtime examples "$$tmp"/ && \
 	$(MAKE) --no-print-directory -C "$$tmp" generate >/dev/null && \
