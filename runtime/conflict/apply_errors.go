@@ -73,10 +73,11 @@ func quoteAll(ss []string) []string {
 var ErrNoFieldOwner = errors.New("server-side apply needs a field manager: pass conflict.WithFieldOwner")
 
 // ErrNotOwned is wrapped by the error Apply and ApplyStatus return when
-// mutate cleared fields that this field manager does not own: an apply
-// removes only fields its manager owns (by leaving them out), so the
-// change would be lost while the call reported success. Nothing is
-// written.
+// mutate cleared fields that another field manager owns and this one does
+// not: an apply removes only fields its manager owns (by leaving them
+// out), so the change would be lost while the call reported success.
+// Nothing is written. A cleared field that no manager owns (a default the
+// API server set) is no change, and no error.
 var ErrNotOwned = errors.New("mutate cleared fields this field manager does not own, which an apply cannot remove")
 
 // ErrObjectDeleted is wrapped by the error Apply and ApplyStatus return
