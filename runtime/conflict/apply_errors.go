@@ -92,20 +92,23 @@ var ErrNotOwned = errors.New("mutate cleared fields this field manager does not 
 var ErrObjectDeleted = errors.New("the object was deleted since obj was read, and is not created again through it (apply by name to create it)")
 
 // deleted reports whether err, the API server's answer to an apply for
-// key, says that the object no longer exists: 409 "uid mismatch" with no
-// object found (an apply whose uid names a deleted object, which would
-// otherwise have created it), or 404 naming the object (the status
-// subresource of a missing object).
-func deleted(err error, key client.ObjectKey) bool {
+// key through op, says that the object no longer exists: 409 "uid
+// mismatch" with no object found (an apply whose uid names a deleted
+// object, which would otherwise have created it), or, for the status
+// subresource, which creates nothing, 404 naming the object (not its
+// namespace). An apply to the object itself is never taken for deleted on
+// a 404: a call by name would read, find nothing, create, get the same
+// 404 (a missing namespace) and start over without end.
+func deleted(err error, key client.ObjectKey, op Operation) bool {
 	if apierrors.IsConflict(err) {
 		return strings.Contains(err.Error(), "no existing object was found")
 	}
 	var status apierrors.APIStatus
-	if !apierrors.IsNotFound(err) || !errors.As(err, &status) {
+	if op != OperationApplyStatus || !apierrors.IsNotFound(err) || !errors.As(err, &status) {
 		return false
 	}
 	d := status.Status().Details
-	return d != nil && d.Name == key.Name
+	return d != nil && d.Name == key.Name && d.Kind != "namespaces"
 }
 
 // objectDeleted is the error of an apply through an obj whose object was

@@ -366,7 +366,7 @@ func (st *applyState[O, T]) send(batch []*applyCall[O, T], last T) {
 			st.answerAll(batch, answer, nil)
 			return
 		}
-		if deleted(err, lead.key) {
+		if deleted(err, lead.key, lead.operation) {
 			st.forget(cur)
 			st.answerAll(batch, nil, func(ac *applyCall[O, T]) error {
 				if ac.obj.GetUID() == "" {
