@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -86,4 +88,15 @@ func TestApplyServiceAgainIsNoOp(t *testing.T) {
 	reads, writes := cost(func() error { return core.ApplyService(ctx, c, byName(), desiredService(5432), owner) })
 	assert.Equal(t, [2]int64{1, 0}, [2]int64{reads, writes}, "the same again, by name")
 	assert.Equal(t, got.ResourceVersion, stored().ResourceVersion)
+
+	// In a namespace that does not exist (named as the Service): the
+	// API's NotFound after one read and one apply, not a deleted object.
+	r, w := wire.Reads(), wire.Writes()
+	bounded, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	err := core.ApplyService(bounded, c, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "nowhere", Namespace: "nowhere"}},
+		desiredService(5432), owner)
+	assert.True(t, apierrors.IsNotFound(err), "want NotFound, got %v", err)
+	assert.NotErrorIs(t, err, conflict.ErrObjectDeleted)
+	assert.Equal(t, [2]int64{1, 1}, [2]int64{wire.Reads() - r, wire.Writes() - w}, "reads, writes")
 }
