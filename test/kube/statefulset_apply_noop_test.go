@@ -111,7 +111,9 @@ func TestApplyStatefulSetAgainIsNoOp(t *testing.T) {
 	sts := byName()
 	require.NoError(t, apps.ApplyStatefulSet(ctx, c, sts, want.mutate, owner))
 	created := stored().ResourceVersion
-	assert.Equal(t, corev1.PullIfNotPresent, stored().Spec.Template.Spec.Containers[0].ImagePullPolicy, "the server defaulted inside what mutate set")
+	got := stored()
+	assert.Equal(t, corev1.PullIfNotPresent, got.Spec.Template.Spec.Containers[0].ImagePullPolicy, "the server defaulted inside what mutate set")
+	assert.Equal(t, ptr.To(corev1.PersistentVolumeFilesystem), got.Spec.VolumeClaimTemplates[0].Spec.VolumeMode, "and inside the atomic volumeClaimTemplates")
 
 	for pass := range 3 {
 		reads, writes := cost(func() error { return apps.ApplyStatefulSet(ctx, c, sts, want.mutate, owner) })
@@ -135,7 +137,7 @@ func TestApplyStatefulSetAgainIsNoOp(t *testing.T) {
 	changed := statefulSetSpec{replicas: 3, minReadySeconds: 5, args: []string{"-c", "fsync=off"}}
 	_, writes = cost(func() error { return apps.ApplyStatefulSet(ctx, c, sts, changed.mutate, owner) })
 	assert.Equal(t, int64(1), writes)
-	got := stored()
+	got = stored()
 	assert.Equal(t, int32(3), *got.Spec.Replicas)
 	assert.Equal(t, int32(5), got.Spec.MinReadySeconds)
 	assert.Equal(t, []string{"-c", "fsync=off"}, got.Spec.Template.Spec.Containers[0].Args)
