@@ -35,6 +35,9 @@ KUBEBUILDER_CORE_FLAGS := --go-header-file $(HEADER) --output-dir kubebuilder/in
 # A built-in kind with immutable fields, for server-side apply on the full
 # kube-apiserver (test/kube), from test/'s k8s.io/api.
 APPS_FLAGS := --go-header-file $(HEADER) --output-dir kube/zz_generated --kinds StatefulSet k8s.io/api/apps/v1
+# A built-in kind the API server fills in (clusterIP, a port's protocol and
+# targetPort), for the no-op apply on the full kube-apiserver (test/kube).
+SERVICE_FLAGS := --go-header-file $(HEADER) --output-dir kube/zz_generated --kinds Service k8s.io/api/core/v1
 
 generate: tools ## Generate deepcopy and CRDs (controller-gen) and the conflict helpers for examples/api, examples/kubebuilder and test/kube.
 	cd examples && $(CONTROLLER_GEN) object:headerFile=$(HEADER) paths=./api/...
@@ -45,6 +48,7 @@ generate: tools ## Generate deepcopy and CRDs (controller-gen) and the conflict 
 	cd examples && $(CONFLICT_GEN) $(KUBEBUILDER_CONFLICT_FLAGS)
 	cd examples && $(CONFLICT_GEN) $(KUBEBUILDER_CORE_FLAGS)
 	cd test && $(CONFLICT_GEN) $(APPS_FLAGS)
+	cd test && $(CONFLICT_GEN) $(SERVICE_FLAGS)
 
 # The homelab's gRPC code is checked in: generating it needs protoc
 # (Debian: apt-get install protobuf-compiler), which CI does not have, so
@@ -65,6 +69,7 @@ verify: tools ## Fail if anything generated is stale, missing or left over (gene
 	cd examples && $(CONFLICT_GEN) --verify $(KUBEBUILDER_CONFLICT_FLAGS)
 	cd examples && $(CONFLICT_GEN) --verify $(KUBEBUILDER_CORE_FLAGS)
 	cd test && $(CONFLICT_GEN) --verify $(APPS_FLAGS)
+	cd test && $(CONFLICT_GEN) --verify $(SERVICE_FLAGS)
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	cp -R go.mod go.sum Makefile hack cmd generator templates runtime examples test "$$tmp"/ && \
 	find "$$tmp/examples" "$$tmp/test/kube/zz_generated" -name zz_generated.conflict.go -delete && \

@@ -34,8 +34,10 @@ func WithForceOwnership() Option {
 // does not own or mutate did not set, so no zero value of an unset field
 // is sent. A field it owned that mutate cleared is left out, and the API
 // server removes it unless another manager owns it too; clearing a field
-// it does not own fails with [ErrNotOwned]. It is what the generated
-// ApplyX calls; kind.Apply must be set.
+// another manager owns fails with [ErrNotOwned]. Clearing a field nobody
+// owns (a value the server set, such as a default) is no change, so a
+// mutate may build a struct from scratch without the server's defaults.
+// It is what the generated ApplyX calls; kind.Apply must be set.
 //
 // mutate runs in the caller's goroutine on a copy of the object: read
 // first when obj has no resourceVersion (through [WithReader] when given;
@@ -45,7 +47,11 @@ func WithForceOwnership() Option {
 // succeeds. When what it would apply equals what that object holds, no
 // request is made, provided the object was read or written by this
 // process (obj holding the answer of the previous apply costs nothing); a
-// caller's own obj is confirmed by a read first, as with [Update].
+// caller's own obj is confirmed by a read first, as with [Update]. An
+// apply that repeats this process's last successful apply of the object
+// (same configuration, same owned fields, the object still holding that
+// answer's values there) is skipped too: the server would change nothing,
+// whatever it defaulted inside the fields applied.
 //
 // The first apply of a field manager that owns fields through Update
 // (writes with the same [WithFieldOwner]) migrates them to its Apply entry
@@ -55,7 +61,9 @@ func WithForceOwnership() Option {
 // error is an [*OwnershipError], never retried; [WithForceOwnership]
 // takes the fields. Other errors are returned as they are; one that may
 // have been stored wraps [ErrOutcomeUnknown] (applying again is safe: an
-// apply is idempotent).
+// apply is idempotent). An obj whose object was deleted since, and not
+// created again, is not created again: the error wraps [ErrObjectDeleted]
+// and is a NotFound; an obj without uid (by name) creates it.
 //
 // Concurrent applies of one process to one object by one field manager
 // are combined into one request (see [WithCombining]; with combining off
@@ -254,12 +262,24 @@ func (ac *applyCall[O, T]) deltaFrom(base T) (applyDelta, error) {
 	if err != nil {
 		return applyDelta{}, ac.wrapped(err)
 	}
+	if ac.creating && ac.kind.StatusSubresource {
+		// The status of the empty object (Go zero values) is not the
+		// call's: the API server drops it from an apply to the object,
+		// and sent, it would make every later apply of the same fields
+		// look different from this one.
+		d = d.without(statusFields)
+	}
 	if !d.removed.Empty() {
-		owned, err := ownedFields(base.GetManagedFields(), ac.fieldOwner, ac.subresource(), true)
+		mine, err := ownedFields(base.GetManagedFields(), ac.fieldOwner, ac.subresource(), true)
 		if err != nil {
 			return applyDelta{}, ac.wrapped(err)
 		}
-		if paths := notOwned(d.removed, owned); len(paths) > 0 {
+		others, err := othersFields(base.GetManagedFields(), ac.fieldOwner, ac.subresource())
+		if err != nil {
+			return applyDelta{}, ac.wrapped(err)
+		}
+		var paths []string
+		if d.removed, paths = splitRemoved(d.removed, mine, others); len(paths) > 0 {
 			return applyDelta{}, ac.wrapped(fmt.Errorf("%w: %s (field manager %q)", ErrNotOwned, strings.Join(paths, ", "), ac.fieldOwner))
 		}
 	}

@@ -3,12 +3,14 @@ package conflict
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -71,11 +73,58 @@ func quoteAll(ss []string) []string {
 var ErrNoFieldOwner = errors.New("server-side apply needs a field manager: pass conflict.WithFieldOwner")
 
 // ErrNotOwned is wrapped by the error Apply and ApplyStatus return when
-// mutate cleared fields that this field manager does not own: an apply
-// removes only fields its manager owns (by leaving them out), so the
-// change would be lost while the call reported success. Nothing is
-// written.
+// mutate cleared fields that another field manager owns and this one does
+// not: an apply removes only fields its manager owns (by leaving them
+// out), so the change would be lost while the call reported success.
+// Nothing is written. A cleared field that no manager owns (a default the
+// API server set) is no change, and no error.
 var ErrNotOwned = errors.New("mutate cleared fields this field manager does not own, which an apply cannot remove")
+
+// ErrObjectDeleted is wrapped by the error Apply and ApplyStatus return
+// when obj names an object (by its uid) that was deleted since it was
+// read or answered, and not created again. The apply is not turned into a
+// create: a controller whose child was deleted creates it again through
+// an apply by name (an obj without resourceVersion and uid), after a read
+// that shows it missing, never through a mutation of what it saw of the
+// deleted object. The error is also a NotFound API error
+// (apierrors.IsNotFound), and no conflict: retrying the same apply fails
+// the same way.
+var ErrObjectDeleted = errors.New("the object was deleted since obj was read, and is not created again through it (apply by name to create it)")
+
+// deleted reports whether err, the API server's answer to an apply for
+// key through op, says that the object no longer exists: 409 "uid
+// mismatch" with no object found (an apply whose uid names a deleted
+// object, which would otherwise have created it), or, for the status
+// subresource, which creates nothing, 404 naming the object (not its
+// namespace). An apply to the object itself is never taken for deleted on
+// a 404: a call by name would read, find nothing, create, get the same
+// 404 (a missing namespace) and start over without end.
+func deleted(err error, key client.ObjectKey, op Operation) bool {
+	if apierrors.IsConflict(err) {
+		return strings.Contains(err.Error(), "no existing object was found")
+	}
+	var status apierrors.APIStatus
+	if op != OperationApplyStatus || !apierrors.IsNotFound(err) || !errors.As(err, &status) {
+		return false
+	}
+	d := status.Status().Details
+	return d != nil && d.Name == key.Name && d.Kind != "namespaces"
+}
+
+// objectDeleted is the error of an apply through an obj whose object was
+// deleted: [ErrObjectDeleted], and a NotFound API error for the object,
+// not the server's 409 (the apply would conflict again, and retrying it
+// makes no sense).
+func objectDeleted(gk schema.GroupKind, key client.ObjectKey, uid string) error {
+	notFound := &apierrors.StatusError{ErrStatus: metav1.Status{
+		Status:  metav1.StatusFailure,
+		Code:    http.StatusNotFound,
+		Reason:  metav1.StatusReasonNotFound,
+		Details: &metav1.StatusDetails{Name: key.Name, Group: gk.Group, Kind: gk.Kind, UID: types.UID(uid)},
+		Message: fmt.Sprintf("%s %s (uid %s) not found", kindString(gk), keyString(key), uid),
+	}}
+	return fmt.Errorf("%w: %w", ErrObjectDeleted, notFound)
+}
 
 // ownershipError is the [*OwnershipError] that err, an API server's
 // answer, reports, or nil when it is no ownership conflict: a 409 whose

@@ -7,6 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 	"sigs.k8s.io/structured-merge-diff/v6/typed"
+	"sigs.k8s.io/structured-merge-diff/v6/value"
 )
 
 // This file holds the owned-fields rule of Apply, written once: an apply
@@ -32,6 +33,19 @@ type applyDelta struct {
 // empty reports whether mutate changed nothing.
 func (d applyDelta) empty() bool {
 	return d.changed.Empty() && d.removed.Empty()
+}
+
+// statusFields names the status of an object, which an apply to the
+// object (not its status subresource) does not write.
+var statusFields = fieldpath.NewSet(fieldpath.MakePathOrDie("status"))
+
+// without is d without the fields of paths and those under them.
+func (d applyDelta) without(paths *fieldpath.Set) applyDelta {
+	return applyDelta{
+		values:  d.values.RemoveItems(paths),
+		changed: d.changed.RecursiveDifference(paths),
+		removed: d.removed.RecursiveDifference(paths),
+	}
 }
 
 // delta compares an object before and after its mutation.
@@ -70,17 +84,47 @@ func wholeElements(removed, present *fieldpath.Set) *fieldpath.Set {
 	return out
 }
 
-// notOwned lists the paths of removed that owned does not cover: fields an
-// apply cannot clear, since leaving out a field it does not own changes
-// nothing on the server.
-func notOwned(removed, owned *fieldpath.Set) []string {
-	var out []string
+// splitRemoved sorts the fields a mutate cleared by who owns them. mine
+// are the fields this manager owns (its Apply and Update entries), others
+// the fields any other entry owns. It returns the removals an apply makes
+// (fields mine owns exactly, or whole through an atomic ancestor: leaving
+// them out removes them) and the paths of the fields that others own and
+// mine does not cover (which an apply cannot clear: ErrNotOwned).
+//
+// Every other cleared field is no change: a field nobody owns holds a
+// value the API server set (a default such as a container's
+// terminationMessagePath), and one inside a list element this manager
+// owns without owning the field itself is another writer's or a default.
+// Leaving either out of an apply changes nothing on the server, so a
+// mutate that builds a struct from scratch without them is not refused
+// for them, and they do not make a no-op apply look like a change.
+func splitRemoved(removed, mine, others *fieldpath.Set) (removals *fieldpath.Set, notOwned []string) {
+	removals = fieldpath.NewSet()
 	removed.Iterate(func(p fieldpath.Path) {
-		if !covered(owned, p) {
-			out = append(out, p.String())
+		switch {
+		case ownsWhole(mine, p):
+			removals.Insert(p)
+		case !covered(mine, p) && covered(others, p):
+			notOwned = append(notOwned, p.String())
 		}
 	})
-	return out
+	return removals, notOwned
+}
+
+// ownsWhole reports whether s holds p, or an ancestor of p with nothing
+// of it listed below (an atomic value, owned whole).
+func ownsWhole(s *fieldpath.Set, p fieldpath.Path) bool {
+	if s.Has(p) {
+		return true
+	}
+	below := s
+	for i := 0; i < len(p)-1; i++ {
+		below = below.WithPrefix(p[i])
+		if s.Has(p[:i+1]) && below.Empty() {
+			return true
+		}
+	}
+	return false
 }
 
 // covered reports whether p or one of its ancestors is in s.
@@ -91,6 +135,25 @@ func covered(s *fieldpath.Set, p fieldpath.Path) bool {
 		}
 	}
 	return false
+}
+
+// othersFields is the union of the field sets of every managedFields entry
+// that ownedFields(managed, owner, sub, true) does not count.
+func othersFields(managed []metav1.ManagedFieldsEntry, owner, sub string) (*fieldpath.Set, error) {
+	others := fieldpath.NewSet()
+	for _, e := range managed {
+		mine := e.Manager == owner && e.Subresource == sub &&
+			(e.Operation == metav1.ManagedFieldsOperationApply || e.Operation == metav1.ManagedFieldsOperationUpdate)
+		if mine || e.FieldsV1 == nil {
+			continue
+		}
+		var s fieldpath.Set
+		if err := s.FromJSON(bytes.NewReader(e.FieldsV1.Raw)); err != nil {
+			return nil, fmt.Errorf("managedFields of %q: %w", e.Manager, err)
+		}
+		others = others.Union(&s)
+	}
+	return others, nil
 }
 
 // ownedFields is the union of the field sets that managedFields gives to
@@ -142,11 +205,16 @@ func applyConfig(cur *typed.TypedValue, owned *fieldpath.Set, deltas []applyDelt
 	if err != nil {
 		return nil, false, err
 	}
-	fields = fields.Leaves().Intersection(present)
+	fields = fields.Leaves()
+	nodes := filled(fields, present)
+	fields = fields.Intersection(present)
 	config = working.ExtractItems(fields, typed.WithAppendKeyFields())
 	before := cur.ExtractItems(fields, typed.WithAppendKeyFields())
 	cmp, err := before.Compare(config)
 	if err != nil {
+		return nil, false, err
+	}
+	if config, err = keepNodes(config, nodes); err != nil {
 		return nil, false, err
 	}
 	if !cmp.IsSame() || removed.Empty() {
@@ -164,25 +232,98 @@ func applyConfig(cur *typed.TypedValue, owned *fieldpath.Set, deltas []applyDelt
 	return config, same, nil
 }
 
-// pruneNulls drops the null values and the maps left empty by it from u,
-// the unstructured form of an extracted configuration: a field an apply
-// does not set must be absent, never null.
+// filled lists the paths of fields that present does not hold as a leaf
+// but holds fields under: a struct or map the manager applied empty (a
+// zero struct of the object ApplyX created, such as a StatefulSet's
+// updateStrategy) that the API server or another manager filled since.
+func filled(fields, present *fieldpath.Set) []fieldpath.Path {
+	var out []fieldpath.Path
+	fields.Iterate(func(p fieldpath.Path) {
+		if present.Has(p) {
+			return
+		}
+		below := present
+		for _, pe := range p {
+			below = below.WithPrefix(pe)
+		}
+		if !below.Empty() {
+			out = append(out, p.Copy())
+		}
+	})
+	return out
+}
+
+// keepNodes adds to config an empty value at each of nodes, so that the
+// apply keeps owning them: an apply without one would drop the manager's
+// ownership of it (a change to managedFields, a write that wakes every
+// watcher), and applying {} to a filled struct or map changes none of
+// its fields. A path through a list element other than a keyed one is
+// left out (no such node is ever applied empty).
+func keepNodes(config *typed.TypedValue, nodes []fieldpath.Path) (*typed.TypedValue, error) {
+	for _, p := range nodes {
+		u, ok := emptyAt(p)
+		if !ok {
+			continue
+		}
+		hollow, err := typed.AsTyped(value.NewValueInterface(u), config.Schema(), config.TypeRef())
+		if err != nil {
+			return nil, fmt.Errorf("keeping %s in the apply: %w", p, err)
+		}
+		if config, err = config.Merge(hollow); err != nil {
+			return nil, fmt.Errorf("keeping %s in the apply: %w", p, err)
+		}
+	}
+	return config, nil
+}
+
+// emptyAt is the unstructured object that holds an empty map at p and
+// nothing else but the keys of the list elements on the way.
+func emptyAt(p fieldpath.Path) (map[string]any, bool) {
+	var v any = map[string]any{}
+	for i := len(p) - 1; i >= 0; i-- {
+		switch pe := p[i]; {
+		case pe.FieldName != nil:
+			v = map[string]any{*pe.FieldName: v}
+		case pe.Key != nil:
+			elem, _ := v.(map[string]any)
+			for _, f := range *pe.Key {
+				elem[f.Name] = f.Value.Unstructured()
+			}
+			v = []any{elem}
+		default:
+			return nil, false
+		}
+	}
+	m, ok := v.(map[string]any)
+	return m, ok
+}
+
+// pruneNulls is a copy of u, the unstructured form of an extracted
+// configuration, without its null values and the maps left empty by
+// dropping them: a field an apply does not set must be absent, never
+// null. u itself is left as it is: it is the configuration's own value,
+// which the state keeps to compare the next apply with.
 func pruneNulls(u map[string]any) map[string]any {
+	out := make(map[string]any, len(u))
 	for k, v := range u {
 		switch x := v.(type) {
 		case nil:
-			delete(u, k)
 		case map[string]any:
-			if len(x) > 0 && len(pruneNulls(x)) == 0 {
-				delete(u, k)
+			if m := pruneNulls(x); len(x) == 0 || len(m) > 0 {
+				out[k] = m
 			}
 		case []any:
-			for _, e := range x {
+			list := make([]any, len(x))
+			for i, e := range x {
 				if m, ok := e.(map[string]any); ok {
-					pruneNulls(m)
+					e = pruneNulls(m)
 				}
+				list[i] = e
 			}
+			out[k] = list
+		default:
+			out[k] = v
 		}
 	}
-	return u
+	return out
 }

@@ -9,6 +9,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
+	"sigs.k8s.io/structured-merge-diff/v6/typed"
 )
 
 // This file holds the applies of one process to one object by one field
@@ -46,6 +48,10 @@ type applyState[O any, T Object[O]] struct {
 	// a goroutine sends them.
 	queue    []*applyCall[O, T]
 	flushing bool
+	// applied is the configuration of the last apply that succeeded, and
+	// answer the object the API server answered it with: see repeats.
+	applied *typed.TypedValue
+	answer  T
 }
 
 // applyStates remembers the applyStates of the keys last used.
@@ -317,6 +323,12 @@ func (st *applyState[O, T]) send(batch []*applyCall[O, T], last T) {
 			fail(lead.wrapped(err))
 			return
 		}
+		if !same {
+			if same, err = st.repeats(lead.call, config, cur, owned); err != nil {
+				fail(lead.wrapped(err))
+				return
+			}
+		}
 		// An object that does not exist (the empty object a call by name
 		// started from, without a resourceVersion) is created even when
 		// the apply holds no field: ApplyX creates what is missing.
@@ -350,7 +362,18 @@ func (st *applyState[O, T]) send(batch []*applyCall[O, T], last T) {
 		answer, err := lead.sendApply(ctx, body)
 		if err == nil {
 			st.offer(answer)
+			st.remember(config, answer)
 			st.answerAll(batch, answer, nil)
+			return
+		}
+		if deleted(err, lead.key, lead.operation) {
+			st.forget(cur)
+			st.answerAll(batch, nil, func(ac *applyCall[O, T]) error {
+				if ac.obj.GetUID() == "" {
+					return errStartOver // by name: read, and create it
+				}
+				return ac.wrapped(objectDeleted(ac.kind.GroupKind, ac.key, string(ac.obj.GetUID())))
+			})
 			return
 		}
 		if replaced(err) {
@@ -366,6 +389,63 @@ func (st *applyState[O, T]) send(batch []*applyCall[O, T], last T) {
 		st.refusedApply(batch, err)
 		return
 	}
+}
+
+// remember keeps config, just applied, with the object answered to it.
+func (st *applyState[O, T]) remember(config *typed.TypedValue, answer T) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.applied, st.answer = config, answer
+}
+
+// repeats reports whether applying config to cur, whose fields owned are
+// the manager's, would change nothing because it repeats the last apply
+// that succeeded: config equals that apply's configuration, the manager
+// owns in cur what it owned in the answer, and cur holds the
+// answer's values at config's fields. Applying a configuration again to
+// the object it produced changes nothing, whatever the server defaulted
+// inside it; config and cur alone cannot show that, since a value the
+// server filled in (a container's imagePullPolicy, a defaulted field of
+// an atomic list such as volumeClaimTemplates) looks like a change. A
+// repeat after another writer took a field or changed its value is no
+// repeat, and is sent.
+func (st *applyState[O, T]) repeats(cl *call[O, T], config *typed.TypedValue, cur T, owned *fieldpath.Set) (bool, error) {
+	st.mu.Lock()
+	applied, answer := st.applied, st.answer
+	st.mu.Unlock()
+	if applied == nil || answer == nil || answer.GetUID() != cur.GetUID() {
+		return false, nil
+	}
+	kept, err := ownedFields(answer.GetManagedFields(), cl.fieldOwner, cl.subresource(), false)
+	if err != nil || !kept.Equals(owned) {
+		return false, err
+	}
+	if same, err := sameValues(applied, config); err != nil || !same {
+		return false, err
+	}
+	fields, err := config.ToFieldSet()
+	if err != nil {
+		return false, err
+	}
+	was, err := cl.kind.Apply.typedValue(answer)
+	if err != nil {
+		return false, err
+	}
+	now, err := cl.kind.Apply.typedValue(cur)
+	if err != nil {
+		return false, err
+	}
+	fields = fields.Leaves()
+	return sameValues(was.ExtractItems(fields, typed.WithAppendKeyFields()), now.ExtractItems(fields, typed.WithAppendKeyFields()))
+}
+
+// sameValues reports whether a and b hold the same fields and values.
+func sameValues(a, b *typed.TypedValue) (bool, error) {
+	cmp, err := a.Compare(b)
+	if err != nil {
+		return false, err
+	}
+	return cmp.IsSame(), nil
 }
 
 // forget drops obj if it is the newest object kept: it is of an

@@ -202,7 +202,14 @@ func (a *ApplyType) typedValue(obj runtime.Object) (*typed.TypedValue, error) {
 				kept[name] = v
 			}
 		}
-		u["metadata"] = kept
+		// An empty metadata is left out: sent when the object is created,
+		// it is no field the server records, and the next apply (built
+		// from the answer, whose metadata holds none of these) would
+		// differ from it.
+		delete(u, "metadata")
+		if len(kept) > 0 {
+			u["metadata"] = kept
+		}
 	}
 	typ, err := a.resolve()
 	if err != nil {

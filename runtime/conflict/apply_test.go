@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"strings"
 	"sync"
 	"testing"
@@ -93,6 +94,7 @@ func TestApplyLeavesOutClearedOwnedFields(t *testing.T) {
 func TestApplyRefusesToClearFieldsItDoesNotOwn(t *testing.T) {
 	a := newApplyEnv(t, seedWithStatus())
 	a.setManaged("me", metav1.ManagedFieldsOperationApply, "status", ownsAAndGeneration)
+	a.setManaged("other", metav1.ManagedFieldsOperationUpdate, "status", `{"f:status":{"f:ready":{}}}`)
 	err := applyWidgetStatus(context.Background(), a, byName(), func(w *Widget) error {
 		w.Status.Ready = false
 		return nil
@@ -102,6 +104,28 @@ func TestApplyRefusesToClearFieldsItDoesNotOwn(t *testing.T) {
 	}
 	if n := a.applies.Load(); n != 0 {
 		t.Errorf("%d applies sent, want none", n)
+	}
+}
+
+// TestApplyIgnoresClearedFieldsNobodyOwns: a field no manager owns holds
+// a value the API server set (a default); a mutate that builds the status
+// from scratch without it is no change, neither refused nor sent.
+func TestApplyIgnoresClearedFieldsNobodyOwns(t *testing.T) {
+	a := newApplyEnv(t, seedWithStatus())
+	a.setManaged("me", metav1.ManagedFieldsOperationApply, "status", ownsAAndGeneration)
+	obj := byName()
+	err := applyWidgetStatus(context.Background(), a, obj, func(w *Widget) error {
+		w.Status = WidgetStatus{ObservedGeneration: 3, Conditions: []metav1.Condition{cond("A", "a")}}
+		return nil
+	}, owner)
+	if err != nil {
+		t.Fatalf("err = %v, want none: nobody owns ready", err)
+	}
+	if n := a.applies.Load(); n != 0 {
+		t.Errorf("%d applies sent, want none: leaving out a field nobody owns changes nothing", n)
+	}
+	if !obj.Status.Ready {
+		t.Errorf("obj lost ready, which the server still holds")
 	}
 }
 
@@ -345,5 +369,46 @@ func TestApplyBlockingMutateHoldsUpNobody(t *testing.T) {
 	w := stored(t, a.Client)
 	if w.Status.ObservedGeneration != 7 || len(w.Status.Conditions) != 3 {
 		t.Errorf("stored observedGeneration %d and %d conditions, want every change", w.Status.ObservedGeneration, len(w.Status.Conditions))
+	}
+}
+
+// TestApplyRepeatOnAChangedObjectIsSent: an apply that repeats the last
+// one is skipped only while the object still holds what that apply's
+// answer held at its fields: after another write changed one of them
+// (here without a managedFields change, which the API server would also
+// make), the same apply is sent again.
+func TestApplyRepeatOnAChangedObjectIsSent(t *testing.T) {
+	a := newApplyEnv(t, seed())
+	setTags := func(w *Widget) error { w.Spec.Tags = []string{"a"}; return nil }
+	obj := byName()
+	if err := applyWidget(context.Background(), a, obj, setTags, owner); err != nil {
+		t.Fatal(err)
+	}
+	if err := applyWidget(context.Background(), a, byName(), setTags, owner); err != nil {
+		t.Fatal(err)
+	}
+	if n := a.applies.Load(); n != 1 {
+		t.Fatalf("%d applies, want 1: the repeat is skipped", n)
+	}
+	other := &Widget{}
+	if err := a.Client.Get(context.Background(), client.ObjectKeyFromObject(obj), other); err != nil {
+		t.Fatal(err)
+	}
+	other.Spec.Tags = []string{"b"}
+	if err := a.Client.Update(context.Background(), other); err != nil {
+		t.Fatal(err)
+	}
+	if err := applyWidget(context.Background(), a, byName(), setTags, owner); err != nil {
+		t.Fatal(err)
+	}
+	if n := a.applies.Load(); n != 2 {
+		t.Errorf("%d applies, want 2: the object no longer holds what the repeated apply set", n)
+	}
+	got := &Widget{}
+	if err := a.Client.Get(context.Background(), client.ObjectKeyFromObject(obj), got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Spec.Tags) != 1 || got.Spec.Tags[0] != "a" {
+		t.Errorf("stored tags = %v, want [a]", got.Spec.Tags)
 	}
 }
