@@ -146,10 +146,16 @@ func TestConflictStormOutlastingTheDeadlineIsAConflictError(t *testing.T) {
 			faultLoad{workers: 2, total: 4, perCall: 300 * time.Millisecond, combining: combining})
 		require.Len(t, run.errs, 4)
 		for _, err := range run.errs {
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+			if errors.Is(err, conflict.ErrOutcomeUnknown) {
+				// The deadline fell during a write (under load, a PUT
+				// may take most of the 300ms): the README's rule for a
+				// context that ends while a write is under way.
+				continue
+			}
 			var cerr *conflict.Error
 			require.ErrorAs(t, err, &cerr)
 			assert.True(t, apierrors.IsConflict(err))
-			assert.ErrorIs(t, err, context.DeadlineExceeded)
 		}
 	})
 }
