@@ -2,8 +2,10 @@ package conflict
 
 import (
 	"fmt"
+	"reflect"
 	"sync"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/structured-merge-diff/v6/typed"
 )
@@ -189,7 +191,7 @@ var applyMetadata = []string{"labels", "annotations", "finalizers", "ownerRefere
 // typedValue is obj as a typed value of the kind's schema, without
 // apiVersion, kind, name, namespace and the metadata the server keeps.
 func (a *ApplyType) typedValue(obj runtime.Object) (*typed.TypedValue, error) {
-	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(withoutManagedFields(obj))
 	if err != nil {
 		return nil, err
 	}
@@ -213,6 +215,27 @@ func (a *ApplyType) typedValue(obj runtime.Object) (*typed.TypedValue, error) {
 		return nil, fmt.Errorf("the object does not fit the kind's apply schema: %w", err)
 	}
 	return tv, nil
+}
+
+// withoutManagedFields is obj, or a shallow copy of it without
+// managedFields when it has some: the typed value leaves them out, and
+// converting them first costs more than the rest of the object (each
+// entry's field set goes through JSON). obj itself is not changed: it may
+// be the object the applies of a key share.
+func withoutManagedFields(obj runtime.Object) runtime.Object {
+	m, ok := obj.(metav1.Object)
+	v := reflect.ValueOf(obj)
+	if !ok || len(m.GetManagedFields()) == 0 || v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return obj
+	}
+	c := reflect.New(v.Elem().Type())
+	c.Elem().Set(v.Elem())
+	lean, ok := c.Interface().(runtime.Object)
+	if !ok {
+		return obj
+	}
+	lean.(metav1.Object).SetManagedFields(nil)
+	return lean
 }
 
 // nothing is the typed value of an object that holds no field.
