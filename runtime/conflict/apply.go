@@ -127,7 +127,7 @@ func (ac *applyCall[O, T]) run(st *applyState[O, T]) error {
 		if err != nil {
 			return err
 		}
-		d, err := ac.deltaFrom(base)
+		d, err := ac.deltaFrom(st, base)
 		if err != nil {
 			return err
 		}
@@ -221,7 +221,7 @@ func (ac *applyCall[O, T]) startFrom(st *applyState[O, T], confirm bool) (T, boo
 }
 
 // deltaFrom runs mutate on a copy of base and returns what it changed.
-func (ac *applyCall[O, T]) deltaFrom(base T) (applyDelta, error) {
+func (ac *applyCall[O, T]) deltaFrom(st *applyState[O, T], base T) (applyDelta, error) {
 	working := T(base.DeepCopy())
 	if err := ac.mutate(working); err != nil {
 		return applyDelta{}, err
@@ -236,7 +236,7 @@ func (ac *applyCall[O, T]) deltaFrom(base T) (applyDelta, error) {
 		}
 		return applyDelta{}, &SubresourceError{Kind: ac.kind.GroupKind, Key: ac.key, Operation: ac.operation, Fields: fields, Use: use}
 	}
-	before, err := ac.kind.Apply.typedValue(base)
+	before, err := st.typedValue(ac.kind.Apply, base)
 	if ac.creating {
 		// An object that does not exist holds nothing, not the Go zero
 		// values of the empty object mutate ran on: a required field

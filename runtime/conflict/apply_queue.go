@@ -9,6 +9,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/structured-merge-diff/v6/typed"
 )
 
 // This file holds the applies of one process to one object by one field
@@ -42,6 +43,10 @@ type applyState[O any, T Object[O]] struct {
 	// last is the newest object read or answered for the key. It is
 	// never changed once stored: mutations run on copies.
 	last T
+	// lastTyped is last's typed value, computed once when a call or a
+	// request first needs it: the calls that start from last and the
+	// request built on it share one conversion.
+	lastTyped *typedOnce
 	// queue holds the calls waiting for a request; flushing is set while
 	// a goroutine sends them.
 	queue    []*applyCall[O, T]
@@ -121,8 +126,29 @@ func (st *applyState[O, T]) offer(obj T) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.last == nil || obj.GetUID() != st.last.GetUID() || newer(obj, st.last) {
-		st.last = obj
+		st.last, st.lastTyped = obj, &typedOnce{}
 	}
+}
+
+// typedOnce is an object's typed value, computed once.
+type typedOnce struct {
+	once sync.Once
+	v    *typed.TypedValue
+	err  error
+}
+
+// typedValue is obj's typed value in schema a: for the newest object kept,
+// the one computed for it before (it never changes once stored); for any
+// other, a conversion of its own.
+func (st *applyState[O, T]) typedValue(a *ApplyType, obj T) (*typed.TypedValue, error) {
+	st.mu.Lock()
+	t := st.lastTyped
+	if obj != st.last || t == nil {
+		t = &typedOnce{}
+	}
+	st.mu.Unlock()
+	t.once.Do(func() { t.v, t.err = a.typedValue(obj) })
+	return t.v, t.err
 }
 
 // submit queues ac and waits for its answer or the end of its context.
@@ -307,7 +333,7 @@ func (st *applyState[O, T]) send(batch []*applyCall[O, T], last T) {
 			fail(lead.wrapped(err))
 			return
 		}
-		curValue, err := lead.kind.Apply.typedValue(cur)
+		curValue, err := st.typedValue(lead.kind.Apply, cur)
 		if err != nil {
 			fail(lead.wrapped(err))
 			return
@@ -374,7 +400,7 @@ func (st *applyState[O, T]) forget(obj T) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.last == obj {
-		st.last = nil
+		st.last, st.lastTyped = nil, nil
 	}
 }
 
