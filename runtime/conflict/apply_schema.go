@@ -218,23 +218,27 @@ func (a *ApplyType) typedValue(obj runtime.Object) (*typed.TypedValue, error) {
 }
 
 // withoutManagedFields is obj, or a shallow copy of it without
-// managedFields when it has some: the typed value leaves them out, and
-// converting them first costs more than the rest of the object (each
-// entry's field set goes through JSON). obj itself is not changed: it may
-// be the object the applies of a key share.
+// managedFields when it is a struct with an embedded metav1.ObjectMeta
+// that has some: the typed value leaves them out, and converting them
+// first costs more than the rest of the object (each entry's field set
+// goes through JSON). obj itself is not changed: it may be the object the
+// applies of a key share.
 func withoutManagedFields(obj runtime.Object) runtime.Object {
-	m, ok := obj.(metav1.Object)
 	v := reflect.ValueOf(obj)
-	if !ok || len(m.GetManagedFields()) == 0 || v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return obj
+	}
+	meta := v.Elem().FieldByName("ObjectMeta")
+	if !meta.IsValid() || meta.Type() != reflect.TypeFor[metav1.ObjectMeta]() || meta.FieldByName("ManagedFields").Len() == 0 {
 		return obj
 	}
 	c := reflect.New(v.Elem().Type())
 	c.Elem().Set(v.Elem())
+	c.Elem().FieldByName("ObjectMeta").FieldByName("ManagedFields").SetZero()
 	lean, ok := c.Interface().(runtime.Object)
 	if !ok {
 		return obj
 	}
-	lean.(metav1.Object).SetManagedFields(nil)
 	return lean
 }
 
