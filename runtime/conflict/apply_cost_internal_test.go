@@ -170,6 +170,17 @@ func TestTypedValueLeavesTheObjectsManagedFields(t *testing.T) {
 	if len(typedObj.ManagedFields) != 1 || typedObj.ManagedFields[0].Manager != "m" {
 		t.Errorf("the object's managedFields became %v", typedObj.ManagedFields)
 	}
+	// An Unstructured's metadata is a map that a shallow copy shares.
+	obj.SetManagedFields(managed)
+	if got, err = a.typedValue(obj); err != nil {
+		t.Fatal(err)
+	}
+	if !value.Equals(got.AsValue(), bare.AsValue()) {
+		t.Errorf("typed value %v, want %v", value.ToString(got.AsValue()), value.ToString(bare.AsValue()))
+	}
+	if m := obj.GetManagedFields(); len(m) != 1 || m[0].Manager != "m" {
+		t.Errorf("the Unstructured's managedFields became %v", m)
+	}
 }
 
 // semantic tells managedFields apart as Semantic does: a changed field

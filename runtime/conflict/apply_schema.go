@@ -2,6 +2,7 @@ package conflict
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"sync"
 
@@ -195,6 +196,9 @@ func (a *ApplyType) typedValue(obj runtime.Object) (*typed.TypedValue, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The converter gives an Unstructured's own map: the keys dropped
+	// below must be dropped from a copy.
+	u = maps.Clone(u)
 	delete(u, "apiVersion")
 	delete(u, "kind")
 	if meta, ok := u["metadata"].(map[string]any); ok {
