@@ -60,7 +60,11 @@ func WithForceOwnership() Option {
 // Concurrent applies of one process to one object by one field manager
 // are combined into one request (see [WithCombining]; with combining off
 // they are sent one at a time): two applies of one manager sent at once
-// would each drop the fields the other added.
+// would each drop the fields the other added. After an answer, the next
+// request waits for the callers it answered to apply again, as the
+// goroutines of a worker pool do at once: until as many calls are queued
+// as were under way or queued when the answer came, for at most a
+// quarter of the last request's time and 50ms.
 func Apply[O any, T Object[O]](ctx context.Context, c client.Client, kind Kind, obj T, mutate func(T) error, opts ...Option) error {
 	return runApply(newCall(ctx, c, kind, OperationApply, obj, mutate, opts))
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -51,6 +52,11 @@ type applyState[O any, T Object[O]] struct {
 	// a goroutine sends them.
 	queue    []*applyCall[O, T]
 	flushing bool
+	// gathering is set while the flushing goroutine waits for calls to
+	// share its next request (apply_gather.go); submit then tells it of
+	// each call through arrived.
+	gathering bool
+	arrived   chan struct{}
 }
 
 // applyStates remembers the applyStates of the keys last used.
@@ -159,6 +165,12 @@ func (st *applyState[O, T]) submit(ac *applyCall[O, T]) error {
 		st.flushing = true
 		go st.flush()
 	}
+	if st.gathering {
+		select {
+		case st.arrived <- struct{}{}:
+		default: // told already
+		}
+	}
 	st.mu.Unlock()
 	select {
 	case a := <-ac.answer:
@@ -198,10 +210,14 @@ func (ac *applyCall[O, T]) take(a applyAnswer[O, T]) error {
 	return a.err
 }
 
-// flush sends the queued calls until none is left.
+// flush sends the queued calls until none is left, each request after
+// the first gathering the calls that come meanwhile (apply_gather.go).
 func (st *applyState[O, T]) flush() {
+	st.mu.Lock()
+	if st.arrived == nil {
+		st.arrived = make(chan struct{}, 1)
+	}
 	for {
-		st.mu.Lock()
 		batch := st.takeLocked()
 		if len(batch) == 0 {
 			st.flushing = false
@@ -210,7 +226,9 @@ func (st *applyState[O, T]) flush() {
 		}
 		last := st.last
 		st.mu.Unlock()
+		start := time.Now()
 		st.send(batch, last)
+		st.gather(len(batch), time.Since(start))
 	}
 }
 
