@@ -175,6 +175,8 @@ func applyConfig(cur *typed.TypedValue, owned *fieldpath.Set, deltas []applyDelt
 	}
 	fields = fields.Intersection(held)
 	config = extract(candidate, fields)
+	// Where cur lacks a field config holds, before may hold its element
+	// with the keys only: the two differ either way.
 	before := extract(cur, fields)
 	cmp, err := before.Compare(config)
 	if err != nil {

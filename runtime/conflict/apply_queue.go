@@ -136,16 +136,17 @@ func (st *applyState[O, T]) offer(obj T) {
 	}
 }
 
-// typedOnce is an object's typed value, computed once.
+// typedOnce is an object's typed value in one schema, computed once.
 type typedOnce struct {
-	once sync.Once
-	v    *typed.TypedValue
-	err  error
+	once   sync.Once
+	schema *ApplyType
+	v      *typed.TypedValue
+	err    error
 }
 
 // typedValue is obj's typed value in schema a: for the newest object kept,
 // the one computed for it before (it never changes once stored); for any
-// other, a conversion of its own.
+// other, or in another schema, a conversion of its own.
 func (st *applyState[O, T]) typedValue(a *ApplyType, obj T) (*typed.TypedValue, error) {
 	st.mu.Lock()
 	t := st.lastTyped
@@ -153,7 +154,10 @@ func (st *applyState[O, T]) typedValue(a *ApplyType, obj T) (*typed.TypedValue, 
 		t = &typedOnce{}
 	}
 	st.mu.Unlock()
-	t.once.Do(func() { t.v, t.err = a.typedValue(obj) })
+	t.once.Do(func() { t.schema = a; t.v, t.err = a.typedValue(obj) })
+	if t.schema != a {
+		return a.typedValue(obj)
+	}
 	return t.v, t.err
 }
 
