@@ -9,7 +9,7 @@
 //
 //	make bench
 //	go run ./cmd/bench -updates 256 -w 1,8,32,128 -processes 4 -process-goroutines 8   (from test/)
-//	go run ./cmd/bench -workloads status -profile /tmp/prof   (CPU profiles and etcd transactions per row: profile.go)
+//	go run ./cmd/bench -workloads status -profile prof   (CPU profiles and etcd transactions per row: profile.go)
 //
 // Client-side rate limiting is off (QPS -1): the figures measure the API
 // server and the strategies, not client-go's token bucket.

@@ -29,6 +29,9 @@ const profileEnv = "CONFLICT_GEN_BENCH_PROFILE"
 // profileRow profiles the row that writes object, into dir, and returns
 // the function that ends it and prints what it counted to stderr.
 func profileRow(dir string, cfg *rest.Config, object, label, strategy string) (stop func() error, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
 	prefix := filepath.Join(dir, object)
 	f, err := os.Create(prefix + "-server.pprof")
 	if err != nil {
