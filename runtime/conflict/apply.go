@@ -68,7 +68,11 @@ func WithForceOwnership() Option {
 // Concurrent applies of one process to one object by one field manager
 // are combined into one request (see [WithCombining]; with combining off
 // they are sent one at a time): two applies of one manager sent at once
-// would each drop the fields the other added.
+// would each drop the fields the other added. After an answer, the next
+// request waits for the callers it answered to apply again, as the
+// goroutines of a worker pool do at once: until as many calls are queued
+// as were under way or queued when the answer came, for at most a
+// quarter of the last request's time and 50ms.
 func Apply[O any, T Object[O]](ctx context.Context, c client.Client, kind Kind, obj T, mutate func(T) error, opts ...Option) error {
 	return runApply(newCall(ctx, c, kind, OperationApply, obj, mutate, opts))
 }
@@ -135,7 +139,7 @@ func (ac *applyCall[O, T]) run(st *applyState[O, T]) error {
 		if err != nil {
 			return err
 		}
-		d, err := ac.deltaFrom(base)
+		d, err := ac.deltaFrom(st, base)
 		if err != nil {
 			return err
 		}
@@ -229,7 +233,7 @@ func (ac *applyCall[O, T]) startFrom(st *applyState[O, T], confirm bool) (T, boo
 }
 
 // deltaFrom runs mutate on a copy of base and returns what it changed.
-func (ac *applyCall[O, T]) deltaFrom(base T) (applyDelta, error) {
+func (ac *applyCall[O, T]) deltaFrom(st *applyState[O, T], base T) (applyDelta, error) {
 	working := T(base.DeepCopy())
 	if err := ac.mutate(working); err != nil {
 		return applyDelta{}, err
@@ -244,7 +248,7 @@ func (ac *applyCall[O, T]) deltaFrom(base T) (applyDelta, error) {
 		}
 		return applyDelta{}, &SubresourceError{Kind: ac.kind.GroupKind, Key: ac.key, Operation: ac.operation, Fields: fields, Use: use}
 	}
-	before, err := ac.kind.Apply.typedValue(base)
+	before, err := st.typedValue(ac.kind.Apply, base)
 	if ac.creating {
 		// An object that does not exist holds nothing, not the Go zero
 		// values of the empty object mutate ran on: a required field

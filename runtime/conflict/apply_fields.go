@@ -54,16 +54,42 @@ func delta(before, after *typed.TypedValue) (applyDelta, error) {
 	if err != nil {
 		return applyDelta{}, fmt.Errorf("comparing the object before and after mutate: %w", err)
 	}
-	present, err := after.ToFieldSet()
-	if err != nil {
-		return applyDelta{}, err
-	}
 	changed := cmp.Added.Union(cmp.Modified).Leaves()
-	return applyDelta{
-		values:  after.ExtractItems(changed, typed.WithAppendKeyFields()),
-		changed: changed,
-		removed: wholeElements(cmp.Removed.Leaves(), present),
-	}, nil
+	d := applyDelta{values: extract(after, changed), changed: changed, removed: fieldpath.NewSet()}
+	if !cmp.Removed.Empty() {
+		// The whole object's field set is costly (it walks every field):
+		// only a removal needs it.
+		present, err := after.ToFieldSet()
+		if err != nil {
+			return applyDelta{}, err
+		}
+		d.removed = wholeElements(cmp.Removed.Leaves(), present)
+	}
+	return d, nil
+}
+
+// extract is tv.ExtractItems(items, typed.WithAppendKeyFields()) for
+// items that tv holds: the items with the key fields of the list elements
+// on their paths. The library's option computes the field set of all of
+// tv to learn which items it holds, which costs more than the rest of an
+// apply's client-side work on an object of many list elements; the key
+// fields of an element tv does not hold extract nothing. For an item tv
+// does not hold in an element it does hold, the element comes out with
+// its keys only: applyConfig drops such items first.
+func extract(tv *typed.TypedValue, items *fieldpath.Set) *typed.TypedValue {
+	keys := fieldpath.NewSet()
+	items.Iterate(func(p fieldpath.Path) {
+		for i, pe := range p {
+			if pe.Key == nil {
+				continue
+			}
+			for _, k := range *pe.Key {
+				name := k.Name
+				keys.Insert(append(p[:i+1:i+1], fieldpath.PathElement{FieldName: &name}))
+			}
+		}
+	})
+	return tv.ExtractItems(items.Union(keys))
 }
 
 // wholeElements replaces the removed leaves of a list element that is
@@ -201,15 +227,22 @@ func applyConfig(cur *typed.TypedValue, owned *fieldpath.Set, deltas []applyDelt
 	// Only leaves and list elements are applied: a struct, map or list
 	// that a managedFields entry names as a member (".") is not sent
 	// whole, or the elements of other managers in it would be taken.
-	present, err := working.ToFieldSet()
+	// Of those, the ones working holds: the field set of what is
+	// extracted tells, at the cost of the manager's fields rather than
+	// the whole object's. A struct or map named as a leaf comes out
+	// whole, so its field set also tells which such nodes were filled.
+	fields = fields.Leaves()
+	candidate := extract(working, fields)
+	held, err := candidate.ToFieldSet()
 	if err != nil {
 		return nil, false, err
 	}
-	fields = fields.Leaves()
-	nodes := filled(fields, present)
-	fields = fields.Intersection(present)
-	config = working.ExtractItems(fields, typed.WithAppendKeyFields())
-	before := cur.ExtractItems(fields, typed.WithAppendKeyFields())
+	nodes := filled(fields, held)
+	fields = fields.Intersection(held)
+	config = extract(candidate, fields)
+	// Where cur lacks a field config holds, before may hold its element
+	// with the keys only: the two differ either way.
+	before := extract(cur, fields)
 	cmp, err := before.Compare(config)
 	if err != nil {
 		return nil, false, err
@@ -223,8 +256,7 @@ func applyConfig(cur *typed.TypedValue, owned *fieldpath.Set, deltas []applyDelt
 	// A removed list element is not extracted from cur to compare: the
 	// library extracts an element named whole as null. Whether cur still
 	// holds what was removed is what matters.
-	held, err := cur.ToFieldSet()
-	if err != nil {
+	if held, err = cur.ToFieldSet(); err != nil {
 		return nil, false, err
 	}
 	same = true

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -44,6 +45,10 @@ type applyState[O any, T Object[O]] struct {
 	// last is the newest object read or answered for the key. It is
 	// never changed once stored: mutations run on copies.
 	last T
+	// lastTyped is last's typed value, computed once when a call or a
+	// request first needs it: the calls that start from last and the
+	// request built on it share one conversion.
+	lastTyped *typedOnce
 	// queue holds the calls waiting for a request; flushing is set while
 	// a goroutine sends them.
 	queue    []*applyCall[O, T]
@@ -52,6 +57,11 @@ type applyState[O any, T Object[O]] struct {
 	// answer the object the API server answered it with: see repeats.
 	applied *typed.TypedValue
 	answer  T
+	// gathering is set while the flushing goroutine waits for calls to
+	// share its next request (apply_gather.go); submit then tells it of
+	// each call through arrived.
+	gathering bool
+	arrived   chan struct{}
 }
 
 // applyStates remembers the applyStates of the keys last used.
@@ -127,8 +137,33 @@ func (st *applyState[O, T]) offer(obj T) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.last == nil || obj.GetUID() != st.last.GetUID() || newer(obj, st.last) {
-		st.last = obj
+		st.last, st.lastTyped = obj, &typedOnce{}
 	}
+}
+
+// typedOnce is an object's typed value in one schema, computed once.
+type typedOnce struct {
+	once   sync.Once
+	schema *ApplyType
+	v      *typed.TypedValue
+	err    error
+}
+
+// typedValue is obj's typed value in schema a: for the newest object kept,
+// the one computed for it before (it never changes once stored); for any
+// other, or in another schema, a conversion of its own.
+func (st *applyState[O, T]) typedValue(a *ApplyType, obj T) (*typed.TypedValue, error) {
+	st.mu.Lock()
+	t := st.lastTyped
+	if obj != st.last || t == nil {
+		t = &typedOnce{}
+	}
+	st.mu.Unlock()
+	t.once.Do(func() { t.schema = a; t.v, t.err = a.typedValue(obj) })
+	if t.schema != a {
+		return a.typedValue(obj)
+	}
+	return t.v, t.err
 }
 
 // submit queues ac and waits for its answer or the end of its context.
@@ -138,6 +173,12 @@ func (st *applyState[O, T]) submit(ac *applyCall[O, T]) error {
 	if !st.flushing {
 		st.flushing = true
 		go st.flush()
+	}
+	if st.gathering {
+		select {
+		case st.arrived <- struct{}{}:
+		default: // told already
+		}
 	}
 	st.mu.Unlock()
 	select {
@@ -178,10 +219,14 @@ func (ac *applyCall[O, T]) take(a applyAnswer[O, T]) error {
 	return a.err
 }
 
-// flush sends the queued calls until none is left.
+// flush sends the queued calls until none is left, each request after
+// the first gathering the calls that come meanwhile (apply_gather.go).
 func (st *applyState[O, T]) flush() {
+	st.mu.Lock()
+	if st.arrived == nil {
+		st.arrived = make(chan struct{}, 1)
+	}
 	for {
-		st.mu.Lock()
 		batch := st.takeLocked()
 		if len(batch) == 0 {
 			st.flushing = false
@@ -190,7 +235,9 @@ func (st *applyState[O, T]) flush() {
 		}
 		last := st.last
 		st.mu.Unlock()
+		start := time.Now()
 		st.send(batch, last)
+		st.gather(len(batch), time.Since(start))
 	}
 }
 
@@ -313,7 +360,7 @@ func (st *applyState[O, T]) send(batch []*applyCall[O, T], last T) {
 			fail(lead.wrapped(err))
 			return
 		}
-		curValue, err := lead.kind.Apply.typedValue(cur)
+		curValue, err := st.typedValue(lead.kind.Apply, cur)
 		if err != nil {
 			fail(lead.wrapped(err))
 			return
@@ -416,27 +463,28 @@ func (st *applyState[O, T]) repeats(cl *call[O, T], config *typed.TypedValue, cu
 	if applied == nil || answer == nil || answer.GetUID() != cur.GetUID() {
 		return false, nil
 	}
-	kept, err := ownedFields(answer.GetManagedFields(), cl.fieldOwner, cl.subresource(), false)
-	if err != nil || !kept.Equals(owned) {
+	// The cheap test first: an apply that changes a value is no repeat.
+	if same, err := sameValues(applied, config); err != nil || !same {
 		return false, err
 	}
-	if same, err := sameValues(applied, config); err != nil || !same {
+	kept, err := ownedFields(answer.GetManagedFields(), cl.fieldOwner, cl.subresource(), false)
+	if err != nil || !kept.Equals(owned) {
 		return false, err
 	}
 	fields, err := config.ToFieldSet()
 	if err != nil {
 		return false, err
 	}
-	was, err := cl.kind.Apply.typedValue(answer)
+	was, err := st.typedValue(cl.kind.Apply, answer)
 	if err != nil {
 		return false, err
 	}
-	now, err := cl.kind.Apply.typedValue(cur)
+	now, err := st.typedValue(cl.kind.Apply, cur)
 	if err != nil {
 		return false, err
 	}
 	fields = fields.Leaves()
-	return sameValues(was.ExtractItems(fields, typed.WithAppendKeyFields()), now.ExtractItems(fields, typed.WithAppendKeyFields()))
+	return sameValues(extract(was, fields), extract(now, fields))
 }
 
 // sameValues reports whether a and b hold the same fields and values.
@@ -454,7 +502,7 @@ func (st *applyState[O, T]) forget(obj T) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if st.last == obj {
-		st.last = nil
+		st.last, st.lastTyped = nil, nil
 	}
 }
 

@@ -2,8 +2,11 @@ package conflict
 
 import (
 	"fmt"
+	"maps"
+	"reflect"
 	"sync"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/structured-merge-diff/v6/typed"
 )
@@ -189,10 +192,13 @@ var applyMetadata = []string{"labels", "annotations", "finalizers", "ownerRefere
 // typedValue is obj as a typed value of the kind's schema, without
 // apiVersion, kind, name, namespace and the metadata the server keeps.
 func (a *ApplyType) typedValue(obj runtime.Object) (*typed.TypedValue, error) {
-	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	u, err := runtime.DefaultUnstructuredConverter.ToUnstructured(withoutManagedFields(obj))
 	if err != nil {
 		return nil, err
 	}
+	// The converter gives an Unstructured's own map: the keys dropped
+	// below must be dropped from a copy.
+	u = maps.Clone(u)
 	delete(u, "apiVersion")
 	delete(u, "kind")
 	if meta, ok := u["metadata"].(map[string]any); ok {
@@ -220,6 +226,31 @@ func (a *ApplyType) typedValue(obj runtime.Object) (*typed.TypedValue, error) {
 		return nil, fmt.Errorf("the object does not fit the kind's apply schema: %w", err)
 	}
 	return tv, nil
+}
+
+// withoutManagedFields is obj, or a shallow copy of it without
+// managedFields when it is a struct with an embedded metav1.ObjectMeta
+// that has some: the typed value leaves them out, and converting them
+// first costs more than the rest of the object (each entry's field set
+// goes through JSON). obj itself is not changed: it may be the object the
+// applies of a key share.
+func withoutManagedFields(obj runtime.Object) runtime.Object {
+	v := reflect.ValueOf(obj)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return obj
+	}
+	meta := v.Elem().FieldByName("ObjectMeta")
+	if !meta.IsValid() || meta.Type() != reflect.TypeFor[metav1.ObjectMeta]() || meta.FieldByName("ManagedFields").Len() == 0 {
+		return obj
+	}
+	c := reflect.New(v.Elem().Type())
+	c.Elem().Set(v.Elem())
+	c.Elem().FieldByName("ObjectMeta").FieldByName("ManagedFields").SetZero()
+	lean, ok := c.Interface().(runtime.Object)
+	if !ok {
+		return obj
+	}
+	return lean
 }
 
 // nothing is the typed value of an object that holds no field.

@@ -4,7 +4,6 @@ import (
 	"reflect"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -48,7 +47,7 @@ func (k Kind) unwritable(op Operation, before, after any) []string {
 	case op.throughStatus():
 		return changedFields(b, a, "", status.Index[0])
 	case k.StatusSubresource:
-		if !equality.Semantic.DeepEqual(b.Field(status.Index[0]).Interface(), a.Field(status.Index[0]).Interface()) {
+		if !semantic.DeepEqual(b.Field(status.Index[0]).Interface(), a.Field(status.Index[0]).Interface()) {
 			return []string{jsonName(status)}
 		}
 	}
@@ -67,7 +66,7 @@ func changedFields(b, a reflect.Value, prefix string, skip int) []string {
 			continue
 		}
 		x, y := b.Field(i), a.Field(i)
-		if equality.Semantic.DeepEqual(x.Interface(), y.Interface()) {
+		if semantic.DeepEqual(x.Interface(), y.Interface()) {
 			continue
 		}
 		name := prefix + jsonName(f)

@@ -9,6 +9,7 @@
 //
 //	make bench
 //	go run ./cmd/bench -updates 256 -w 1,8,32,128 -processes 4 -process-goroutines 8   (from test/)
+//	go run ./cmd/bench -workloads status -profile prof   (CPU profiles and etcd transactions per row: profile.go)
 //
 // Client-side rate limiting is off (QPS -1): the figures measure the API
 // server and the strategies, not client-go's token bucket.
@@ -17,6 +18,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -44,12 +46,13 @@ func main() {
 	processes := flag.Int("processes", 4, "processes of the multi-process rows (0: none)")
 	perProcess := flag.Int("process-goroutines", 8, "goroutines of each process in the multi-process rows")
 	workloads := flag.String("workloads", "pricing,status", "tables to measure: pricing (spec.pricing increments), status (the status workload)")
+	profile := flag.String("profile", "", "directory for each row's CPU profiles (API server and workers); also prints its etcd transactions")
 	flag.Parse()
 	var err error
 	if spec := os.Getenv(workerEnv); spec != "" {
 		err = worker(spec)
 	} else {
-		err = run(*updates, *ws, *processes, *perProcess, strings.Split(*workloads, ","))
+		err = run(*updates, *ws, *processes, *perProcess, strings.Split(*workloads, ","), *profile)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -68,7 +71,7 @@ type row struct {
 // the letter that starts its spec.
 var tables = map[byte][]load.Strategy{'p': load.Strategies, 's': load.StatusStrategies}
 
-func run(updates int, wList string, processes, perProcess int, workloads []string) error {
+func run(updates int, wList string, processes, perProcess int, workloads []string, profile string) error {
 	pricing, status := slices.Contains(workloads, "pricing"), slices.Contains(workloads, "status")
 	var ws []int
 	for _, f := range strings.Split(wList, ",") {
@@ -100,8 +103,14 @@ func run(updates int, wList string, processes, perProcess int, workloads []strin
 			return err
 		}
 		fmt.Fprintf(os.Stderr, "%-12s %s\n", label, s.Name)
+		stop := func() error { return nil }
+		if profile != "" {
+			if stop, err = profileRow(profile, env.Config(), name, label, s.Name); err != nil {
+				return err
+			}
+		}
 		r, err := do(name)
-		if err != nil {
+		if err := errors.Join(err, stop()); err != nil {
 			return err
 		}
 		if err := c.Get(context.Background(), client.ObjectKey{Name: name}, n); err != nil {
@@ -258,8 +267,13 @@ func worker(spec string) error {
 		return err
 	}
 	s := table[strategy]
+	stop, err := profileWorker(os.Getenv(load.ProcessEnv))
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	r := load.Run(context.Background(), goroutines, share, s.New(c, parts[1]))
+	stop()
 	latencies := make([]int64, len(r.Latencies))
 	for i, l := range r.Latencies {
 		latencies[i] = int64(l)
