@@ -227,19 +227,17 @@ func applyConfig(cur *typed.TypedValue, owned *fieldpath.Set, deltas []applyDelt
 	// Only leaves and list elements are applied: a struct, map or list
 	// that a managedFields entry names as a member (".") is not sent
 	// whole, or the elements of other managers in it would be taken.
-	// Of those, the ones working holds: the field set of what is
-	// extracted tells, at the cost of the manager's fields rather than
-	// the whole object's. A struct or map named as a leaf comes out
-	// whole, so its field set also tells which such nodes were filled.
+	// Of those, the ones working holds. A struct or map the manager
+	// named as a leaf that working holds filled is no leaf of working's
+	// field set: it is kept as an empty node (keepNodes), not sent whole.
 	fields = fields.Leaves()
-	candidate := extract(working, fields)
-	held, err := candidate.ToFieldSet()
+	present, err := working.ToFieldSet()
 	if err != nil {
 		return nil, false, err
 	}
-	nodes := filled(fields, held)
-	fields = fields.Intersection(held)
-	config = extract(candidate, fields)
+	nodes := filled(fields, present)
+	fields = fields.Intersection(present)
+	config = extract(working, fields)
 	// Where cur lacks a field config holds, before may hold its element
 	// with the keys only: the two differ either way.
 	before := extract(cur, fields)
@@ -256,7 +254,8 @@ func applyConfig(cur *typed.TypedValue, owned *fieldpath.Set, deltas []applyDelt
 	// A removed list element is not extracted from cur to compare: the
 	// library extracts an element named whole as null. Whether cur still
 	// holds what was removed is what matters.
-	if held, err = cur.ToFieldSet(); err != nil {
+	held, err := cur.ToFieldSet()
+	if err != nil {
 		return nil, false, err
 	}
 	same = true
