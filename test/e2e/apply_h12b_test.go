@@ -1,0 +1,76 @@
+package e2e
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	helpers "github.com/conflict-gen/conflict-gen/examples/zz_generated/infra/v1alpha1"
+	"github.com/conflict-gen/conflict-gen/runtime/conflict"
+	"github.com/conflict-gen/conflict-gen/test/harness"
+	"github.com/conflict-gen/conflict-gen/test/load"
+)
+
+// Hostile review of the apply rules (issue #12): the no-op and repeat
+// rules against writes this process made itself, or may have made.
+
+// TestApplyNoOpIsNotBelievedAfterALostAnswer: an apply whose answer is
+// lost after the API server stored it fails with ErrOutcomeUnknown (it
+// may have been stored). The process keeps its previous answer as the
+// newest object it knows, and trusts it: the next apply, setting the
+// field back to the value of that answer through the obj it filled in,
+// is taken for a no-op. It succeeds with no request, and the server
+// keeps the value of the apply whose outcome was unknown: the caller's
+// change is lost, and the error told it "applying again is safe".
+func TestApplyNoOpIsNotBelievedAfterALostAnswer(t *testing.T) {
+	const name = "h12b-lost-answer"
+	c, proxy := proxied(t)
+	createNode(t, c, name)
+	opt := conflict.WithFieldOwner("lost")
+	obj := byName(name)
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, obj, setPricing(1), opt))
+
+	proxy.Inject(&harness.Fault{LoseAnswer: true, Count: 1})
+	err := helpers.ApplyNode(ctx(t), c, obj.DeepCopy(), setPricing(2), opt)
+	require.ErrorIs(t, err, conflict.ErrOutcomeUnknown)
+	require.Equal(t, int64(2), getNode(t, newClient(t), name).Spec.Pricing, "the lost apply was stored")
+
+	proxy.Writes()
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, obj, setPricing(1), opt))
+	assert.Equal(t, int64(1), getNode(t, newClient(t), name).Spec.Pricing,
+		"pricing after a successful apply of 1 (%d writes sent): the apply after an unknown outcome was believed a no-op", len(proxy.Writes()))
+}
+
+// TestApplyNoOpIsNotBelievedAfterTheProcessTookTheFieldForAnotherManager:
+// one process, two field managers (two controllers in one manager
+// binary). Manager b takes pricing from a with force; a then applies its
+// own value again through the obj of its last answer. The process wrote
+// the change itself, so "this process did not see it" does not hold; yet
+// a's apply is a no-op (no request, success) and b's value stays, where
+// it should be sent (and refused with the typed ownership error, or
+// written with force).
+func TestApplyNoOpIsNotBelievedAfterTheProcessTookTheFieldForAnotherManager(t *testing.T) {
+	const name = "h12b-two-managers"
+	var wire load.Counter
+	c := countedClient(t, &wire)
+	createNode(t, c, name)
+	a, b := conflict.WithFieldOwner("ctrl-a"), conflict.WithFieldOwner("ctrl-b")
+	objA := byName(name)
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, objA, setPricing(5), a))
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, byName(name), setPricing(7), b, conflict.WithForceOwnership()))
+	require.NotContains(t, managedBy(getNode(t, c, name), "ctrl-a", metav1.ManagedFieldsOperationApply, ""), "f:pricing")
+
+	requests := wire.Requests()
+	err := helpers.ApplyNode(ctx(t), c, objA, setPricing(5), a)
+	sent := wire.Requests() - requests
+	var owned *conflict.OwnershipError
+	if err == nil {
+		assert.Equal(t, int64(5), getNode(t, c, name).Spec.Pricing,
+			"a's apply of 5 succeeded with %d requests, yet the object holds b's value: the process's own write by b was not seen", sent)
+	} else {
+		assert.True(t, errors.As(err, &owned), "want the typed ownership error, got %v", err)
+	}
+}
