@@ -3,10 +3,15 @@ package conflict_test
 import (
 	"context"
 	"errors"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	"github.com/conflict-gen/conflict-gen/runtime/conflict"
 )
@@ -63,5 +68,55 @@ func TestApplyNoOpIsNotBelievedAfterAnUnknownOutcome(t *testing.T) {
 	if got.Spec.Size != 3 {
 		t.Errorf("server holds size %d after a successful apply of size 3 (%d applies sent): the apply after an unknown outcome was taken for a no-op",
 			got.Spec.Size, a.applies.Load())
+	}
+}
+
+// valueClient is a client that is a struct value with a func field, as
+// controller-runtime's interceptor client is: not comparable.
+type valueClient struct {
+	client.Client
+	hook func()
+}
+
+// TestApplyThroughAStructValueClientDoesNotCrash: the README says a
+// client that is a struct value with func fields (controller-runtime's
+// interceptor) "runs uncombined". An apply through one takes its calls
+// from the queue by comparing each call's reader (the client, when no
+// WithReader is given) with the first's, with !=: comparing
+// uncomparable interface values panics, in the queue's own goroutine,
+// where nothing recovers it. A single ApplyStatus brings the process
+// down. The apply runs in a child process so the panic is contained.
+func TestApplyThroughAStructValueClientDoesNotCrash(t *testing.T) {
+	switch os.Getenv("H12B_VALUE_CLIENT_CHILD") {
+	case "value":
+		a := newApplyEnv(t, seed())
+		c := valueClient{Client: a, hook: func() {}}
+		err := applyWidgetStatus(context.Background(), c, byName(), func(w *Widget) error {
+			meta.SetStatusCondition(&w.Status.Conditions, cond("A", "a"))
+			return nil
+		}, owner)
+		if err != nil {
+			t.Fatalf("apply through a struct-value client: %v", err)
+		}
+		return
+	case "interceptor":
+		// controller-runtime's own interceptor: whatever the apply's
+		// outcome on the fake server, it must not panic.
+		_, server := newEnv(t, seed())
+		c := interceptor.NewClient(server.(client.WithWatch), interceptor.Funcs{})
+		_ = applyWidget(context.Background(), c, byName(), func(w *Widget) error { w.Spec.Owner = "me"; return nil }, owner)
+		return
+	}
+	for _, child := range []string{"value", "interceptor"} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestApplyThroughAStructValueClientDoesNotCrash$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "H12B_VALUE_CLIENT_CHILD="+child)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			first := string(out)
+			if i := strings.Index(first, "\ngoroutine "); i > 0 {
+				first = first[:i]
+			}
+			t.Errorf("one apply through a %s client: %v\n%s", child, err, first)
+		}
 	}
 }

@@ -2,11 +2,17 @@ package e2e
 
 import (
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	infrav1alpha1 "github.com/conflict-gen/conflict-gen/examples/api/infra/v1alpha1"
 
 	helpers "github.com/conflict-gen/conflict-gen/examples/zz_generated/infra/v1alpha1"
 	"github.com/conflict-gen/conflict-gen/runtime/conflict"
@@ -72,5 +78,93 @@ func TestApplyNoOpIsNotBelievedAfterTheProcessTookTheFieldForAnotherManager(t *t
 			"a's apply of 5 succeeded with %d requests, yet the object holds b's value: the process's own write by b was not seen", sent)
 	} else {
 		assert.True(t, errors.As(err, &owned), "want the typed ownership error, got %v", err)
+	}
+}
+
+// TestApplyNoOpIsNotBelievedAfterTheProcessesOwnUpdate: the same process
+// changes, with UpdateNodeWithRetry (another field owner), a field its
+// apply manager owns; the apply manager then applies its value again
+// through its last answer. Nothing is sent and the call succeeds, with
+// the Update's value on the server: the process's own write is not seen
+// by its applies (the trust rule speaks of what this process wrote).
+func TestApplyNoOpIsNotBelievedAfterTheProcessesOwnUpdate(t *testing.T) {
+	const name = "h12b-own-update"
+	var wire load.Counter
+	c := countedClient(t, &wire)
+	createNode(t, c, name)
+	a := conflict.WithFieldOwner("ctrl-a")
+	objA := byName(name)
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, objA, setPricing(5), a))
+	require.NoError(t, helpers.UpdateNodeWithRetry(ctx(t), c, byName(name), setPricing(8), conflict.WithFieldOwner("ctrl-u")))
+	requests := wire.Requests()
+	err := helpers.ApplyNode(ctx(t), c, objA, setPricing(5), a)
+	sent := wire.Requests() - requests
+	var owned *conflict.OwnershipError
+	if err == nil {
+		assert.Equal(t, int64(5), getNode(t, c, name).Spec.Pricing,
+			"a's apply of 5 succeeded with %d requests, yet the object holds the process's own Update's value", sent)
+	} else {
+		assert.True(t, errors.As(err, &owned), "want the typed ownership error, got %v", err)
+	}
+}
+
+// TestApplyOfOneManagerLosesNothingAcrossClients: one process, one field
+// manager, 8 goroutines each applying a different condition by name, in
+// 5 rounds. The README promises that the applies of one process to one
+// object by one field manager go one request at a time, each built on the
+// previous answer ("two applies of one manager sent at once would each
+// drop the fields the other added"). They are serialized per client
+// value: here a client per goroutine (a worker pool that builds its
+// clients, or a client wrapped per call). Through a client that cannot
+// be a map key (a struct value, as controller-runtime's interceptor is)
+// the apply panics instead: see the runtime's
+// TestApplyThroughAStructValueClientDoesNotCrash.
+//
+// The applies go out at once, each carrying the manager's conditions as
+// its own read knew them, and the later drop the conditions the earlier
+// added: nothing-lost breaks, silently (every call succeeds).
+func TestApplyOfOneManagerLosesNothingAcrossClients(t *testing.T) {
+	cases := []struct {
+		name   string
+		client func(g int) client.Client
+	}{
+		{"a client per goroutine", func(int) client.Client { return newClient(t) }},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			name := fmt.Sprintf("h12b-clients-%d", i)
+			createNode(t, newClient(t), name)
+			opt := conflict.WithFieldOwner("workers")
+			clients := make([]client.Client, 8)
+			for g := range clients {
+				clients[g] = tc.client(g)
+			}
+			for round := range 5 {
+				var wg sync.WaitGroup
+				errs := make([]error, len(clients))
+				for g := range clients {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						errs[g] = helpers.ApplyNodeStatus(ctx(t), clients[g], byName(name), func(n *infrav1alpha1.Node) error {
+							helpers.SetNodeCondition(n, condition(fmt.Sprintf("C%d", g), "R", fmt.Sprintf("round %d", round)))
+							return nil
+						}, opt)
+					}()
+				}
+				wg.Wait()
+				for _, err := range errs {
+					require.NoError(t, err)
+				}
+			}
+			got := getNode(t, newClient(t), name)
+			var missing []string
+			for g := range clients {
+				if c := meta.FindStatusCondition(got.Status.Conditions, fmt.Sprintf("C%d", g)); c == nil || c.Message != "round 4" {
+					missing = append(missing, fmt.Sprintf("C%d=%v", g, c))
+				}
+			}
+			assert.Empty(t, missing, "conditions lost or stale after 5 rounds of 8 concurrent applies of one manager")
+		})
 	}
 }
