@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -15,6 +17,7 @@ import (
 	infrav1alpha1 "github.com/conflict-gen/conflict-gen/examples/api/infra/v1alpha1"
 	helpers "github.com/conflict-gen/conflict-gen/examples/zz_generated/infra/v1alpha1"
 	"github.com/conflict-gen/conflict-gen/runtime/conflict"
+	"github.com/conflict-gen/conflict-gen/test/harness"
 	"github.com/conflict-gen/conflict-gen/test/load"
 )
 
@@ -219,23 +222,46 @@ func TestH12bEightConditionsWhileAnotherManagerUpdates(t *testing.T) {
 }
 
 // TestH12bStrippedManagedFields: another client strips managedFields with
-// an Update (managedFields: [{}]); the apply manager then changes and
-// clears its field.
+// an Update (managedFields: [{}]). The next apply of a changed value is
+// the typed ownership error naming "before-first-apply" (the server's
+// owner of every field of an object without managedFields), nothing
+// written; clearing the field afterwards is taken for clearing a default
+// and changes nothing, as the README's limits say.
 func TestH12bStrippedManagedFields(t *testing.T) {
 	const name = "h12b-stripped"
 	c := newClient(t)
 	createNode(t, c, name)
 	opt := conflict.WithFieldOwner("strip")
-	obj := byName(name)
-	require.NoError(t, helpers.ApplyNode(ctx(t), c, obj, setPricing(5), opt))
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, byName(name), setPricing(5), opt))
 	n := getNode(t, c, name)
 	n.ManagedFields = []metav1.ManagedFieldsEntry{{}}
 	require.NoError(t, newClient(t).Update(ctx(t), n))
-	t.Logf("managedFields after stripping: %d entries", len(getNode(t, c, name).ManagedFields))
+	require.Empty(t, getNode(t, c, name).ManagedFields)
 	err := helpers.ApplyNode(ctx(t), c, byName(name), setPricing(6), opt)
-	t.Logf("apply of 6 after stripping: %v", err)
-	got := getNode(t, c, name)
-	t.Logf("pricing %d; managed: %v", got.Spec.Pricing, got.ManagedFields)
-	err = helpers.ApplyNode(ctx(t), c, byName(name), setPricing(0), opt)
-	t.Logf("clearing after stripping: %v; pricing %d", err, getNode(t, c, name).Spec.Pricing)
+	var owned *conflict.OwnershipError
+	require.ErrorAs(t, err, &owned)
+	assert.Equal(t, []string{"before-first-apply"}, owned.Conflicts[0].Managers)
+	assert.Equal(t, int64(5), getNode(t, c, name).Spec.Pricing)
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, byName(name), setPricing(0), opt))
+	assert.Equal(t, int64(5), getNode(t, c, name).Spec.Pricing, "documented limit: the clear is taken for a default's")
+}
+
+// TestH12bContextCancelledDuringTheApply: the caller's context ends while
+// its apply is held up on the way to the server; the outcome is unknown;
+// applying again by name is safe and wins.
+func TestH12bContextCancelledDuringTheApply(t *testing.T) {
+	c, proxy := proxied(t)
+	const name = "h12b-cancel"
+	createNode(t, c, name)
+	opt := conflict.WithFieldOwner("cancel")
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, byName(name), setPricing(1), opt))
+	proxy.Inject(&harness.Fault{Latency: time.Second, Count: 1})
+	short, cancel := context.WithTimeout(ctx(t), 200*time.Millisecond)
+	defer cancel()
+	err := helpers.ApplyNode(short, c, byName(name), setPricing(2), opt)
+	assert.ErrorIs(t, err, conflict.ErrOutcomeUnknown)
+	time.Sleep(1500 * time.Millisecond)
+	t.Logf("pricing after the cancelled apply: %d", getNode(t, c, name).Spec.Pricing)
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, byName(name), setPricing(1), opt))
+	assert.Equal(t, int64(1), getNode(t, c, name).Spec.Pricing)
 }
