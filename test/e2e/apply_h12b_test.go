@@ -168,3 +168,55 @@ func TestApplyOfOneManagerLosesNothingAcrossClients(t *testing.T) {
 		})
 	}
 }
+
+// TestApplyClearingAnotherManagersFieldInAStructAppliedEmptyIsErrNotOwned:
+// the README: "Clearing a field another manager owns cannot be expressed
+// by an apply: the call fails with conflict.ErrNotOwned and writes
+// nothing." ApplyGroup creates a Group and so applies its policy as {}
+// (a struct this manager applied empty). Another manager then sets
+// policy.scaleDown. This manager's mutate clears it: the field is another
+// manager's alone, yet the call succeeds and the value stays, because a
+// struct owned with nothing listed below it is taken for an atomic value
+// owned whole (the clear counts as this manager's removal), and the {}
+// kept by the empty-struct rule changes nothing on the server. The caller
+// is told its clear was done.
+func TestApplyClearingAnotherManagersFieldInAStructAppliedEmptyIsErrNotOwned(t *testing.T) {
+	const name = "h12b-struct-empty"
+	c := newClient(t)
+	a := conflict.WithFieldOwner("group-a")
+	g := &infrav1alpha1.Group{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	t.Cleanup(func() { deleteLater(&infrav1alpha1.Group{ObjectMeta: metav1.ObjectMeta{Name: name}}) })
+	require.NoError(t, helpers.ApplyGroup(ctx(t), c, g, func(g *infrav1alpha1.Group) error {
+		g.Spec.MinSize, g.Spec.MaxSize, g.Spec.TargetSize = 1, 3, 2
+		return nil
+	}, a))
+	got := &infrav1alpha1.Group{}
+	require.NoError(t, c.Get(ctx(t), client.ObjectKey{Name: name}, got))
+	t.Logf("group-a owns: %s", groupManagedBy(got, "group-a"))
+	require.NoError(t, helpers.ApplyGroup(ctx(t), newClient(t), &infrav1alpha1.Group{ObjectMeta: metav1.ObjectMeta{Name: name}},
+		func(g *infrav1alpha1.Group) error {
+			g.Spec.Policy.ScaleDown = infrav1alpha1.ScaleDownNewestFirst
+			return nil
+		},
+		conflict.WithFieldOwner("group-b")))
+
+	err := helpers.ApplyGroup(ctx(t), c, &infrav1alpha1.Group{ObjectMeta: metav1.ObjectMeta{Name: name}}, func(g *infrav1alpha1.Group) error {
+		g.Spec.Policy = infrav1alpha1.GroupPolicy{}
+		return nil
+	}, a)
+	require.NoError(t, c.Get(ctx(t), client.ObjectKey{Name: name}, got))
+	if err == nil {
+		t.Errorf("clearing group-b's policy.scaleDown succeeded; the field holds %q: want conflict.ErrNotOwned", got.Spec.Policy.ScaleDown)
+	} else {
+		assert.ErrorIs(t, err, conflict.ErrNotOwned)
+	}
+}
+
+func groupManagedBy(g *infrav1alpha1.Group, manager string) string {
+	for _, e := range g.ManagedFields {
+		if e.Manager == manager && e.FieldsV1 != nil {
+			return string(e.FieldsV1.Raw)
+		}
+	}
+	return ""
+}
