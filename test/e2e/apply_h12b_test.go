@@ -1,0 +1,222 @@
+package e2e
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	infrav1alpha1 "github.com/conflict-gen/conflict-gen/examples/api/infra/v1alpha1"
+
+	helpers "github.com/conflict-gen/conflict-gen/examples/zz_generated/infra/v1alpha1"
+	"github.com/conflict-gen/conflict-gen/runtime/conflict"
+	"github.com/conflict-gen/conflict-gen/test/harness"
+	"github.com/conflict-gen/conflict-gen/test/load"
+)
+
+// Hostile review of the apply rules (issue #12): the no-op and repeat
+// rules against writes this process made itself, or may have made.
+
+// TestApplyNoOpIsNotBelievedAfterALostAnswer: an apply whose answer is
+// lost after the API server stored it fails with ErrOutcomeUnknown (it
+// may have been stored). The process keeps its previous answer as the
+// newest object it knows, and trusts it: the next apply, setting the
+// field back to the value of that answer through the obj it filled in,
+// is taken for a no-op. It succeeds with no request, and the server
+// keeps the value of the apply whose outcome was unknown: the caller's
+// change is lost, and the error told it "applying again is safe".
+func TestApplyNoOpIsNotBelievedAfterALostAnswer(t *testing.T) {
+	const name = "h12b-lost-answer"
+	c, proxy := proxied(t)
+	createNode(t, c, name)
+	opt := conflict.WithFieldOwner("lost")
+	obj := byName(name)
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, obj, setPricing(1), opt))
+
+	proxy.Inject(&harness.Fault{LoseAnswer: true, Count: 1})
+	err := helpers.ApplyNode(ctx(t), c, obj.DeepCopy(), setPricing(2), opt)
+	require.ErrorIs(t, err, conflict.ErrOutcomeUnknown)
+	require.Equal(t, int64(2), getNode(t, newClient(t), name).Spec.Pricing, "the lost apply was stored")
+
+	proxy.Writes()
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, obj, setPricing(1), opt))
+	assert.Equal(t, int64(1), getNode(t, newClient(t), name).Spec.Pricing,
+		"pricing after a successful apply of 1 (%d writes sent): the apply after an unknown outcome was believed a no-op", len(proxy.Writes()))
+}
+
+// TestApplyNoOpIsNotBelievedAfterTheProcessTookTheFieldForAnotherManager:
+// one process, two field managers (two controllers in one manager
+// binary). Manager b takes pricing from a with force; a then applies its
+// own value again through the obj of its last answer. The process wrote
+// the change itself, so "this process did not see it" does not hold; yet
+// a's apply is a no-op (no request, success) and b's value stays, where
+// it should be sent (and refused with the typed ownership error, or
+// written with force).
+func TestApplyNoOpIsNotBelievedAfterTheProcessTookTheFieldForAnotherManager(t *testing.T) {
+	const name = "h12b-two-managers"
+	var wire load.Counter
+	c := countedClient(t, &wire)
+	createNode(t, c, name)
+	a, b := conflict.WithFieldOwner("ctrl-a"), conflict.WithFieldOwner("ctrl-b")
+	objA := byName(name)
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, objA, setPricing(5), a))
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, byName(name), setPricing(7), b, conflict.WithForceOwnership()))
+	require.NotContains(t, managedBy(getNode(t, c, name), "ctrl-a", metav1.ManagedFieldsOperationApply, ""), "f:pricing")
+
+	requests := wire.Requests()
+	err := helpers.ApplyNode(ctx(t), c, objA, setPricing(5), a)
+	sent := wire.Requests() - requests
+	var owned *conflict.OwnershipError
+	if err == nil {
+		assert.Equal(t, int64(5), getNode(t, c, name).Spec.Pricing,
+			"a's apply of 5 succeeded with %d requests, yet the object holds b's value: the process's own write by b was not seen", sent)
+	} else {
+		assert.True(t, errors.As(err, &owned), "want the typed ownership error, got %v", err)
+	}
+}
+
+// TestApplyNoOpIsNotBelievedAfterTheProcessesOwnUpdate: the same process
+// changes, with UpdateNodeWithRetry (another field owner), a field its
+// apply manager owns; the apply manager then applies its value again
+// through its last answer. Nothing is sent and the call succeeds, with
+// the Update's value on the server: the process's own write is not seen
+// by its applies (the trust rule speaks of what this process wrote).
+func TestApplyNoOpIsNotBelievedAfterTheProcessesOwnUpdate(t *testing.T) {
+	const name = "h12b-own-update"
+	var wire load.Counter
+	c := countedClient(t, &wire)
+	createNode(t, c, name)
+	a := conflict.WithFieldOwner("ctrl-a")
+	objA := byName(name)
+	require.NoError(t, helpers.ApplyNode(ctx(t), c, objA, setPricing(5), a))
+	require.NoError(t, helpers.UpdateNodeWithRetry(ctx(t), c, byName(name), setPricing(8), conflict.WithFieldOwner("ctrl-u")))
+	requests := wire.Requests()
+	err := helpers.ApplyNode(ctx(t), c, objA, setPricing(5), a)
+	sent := wire.Requests() - requests
+	var owned *conflict.OwnershipError
+	if err == nil {
+		assert.Equal(t, int64(5), getNode(t, c, name).Spec.Pricing,
+			"a's apply of 5 succeeded with %d requests, yet the object holds the process's own Update's value", sent)
+	} else {
+		assert.True(t, errors.As(err, &owned), "want the typed ownership error, got %v", err)
+	}
+}
+
+// TestApplyOfOneManagerLosesNothingAcrossClients: one process, one field
+// manager, 8 goroutines each applying a different condition by name, in
+// 5 rounds. The README promises that the applies of one process to one
+// object by one field manager go one request at a time, each built on the
+// previous answer ("two applies of one manager sent at once would each
+// drop the fields the other added"). They are serialized per client
+// value: here a client per goroutine (a worker pool that builds its
+// clients, or a client wrapped per call). Through a client that cannot
+// be a map key (a struct value, as controller-runtime's interceptor is)
+// the apply panics instead: see the runtime's
+// TestApplyThroughAStructValueClientDoesNotCrash.
+//
+// The applies go out at once, each carrying the manager's conditions as
+// its own read knew them, and the later drop the conditions the earlier
+// added: nothing-lost breaks, silently (every call succeeds).
+func TestApplyOfOneManagerLosesNothingAcrossClients(t *testing.T) {
+	cases := []struct {
+		name   string
+		client func(g int) client.Client
+	}{
+		{"a client per goroutine", func(int) client.Client { return newClient(t) }},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			name := fmt.Sprintf("h12b-clients-%d", i)
+			createNode(t, newClient(t), name)
+			opt := conflict.WithFieldOwner("workers")
+			clients := make([]client.Client, 8)
+			for g := range clients {
+				clients[g] = tc.client(g)
+			}
+			for round := range 5 {
+				var wg sync.WaitGroup
+				errs := make([]error, len(clients))
+				for g := range clients {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						errs[g] = helpers.ApplyNodeStatus(ctx(t), clients[g], byName(name), func(n *infrav1alpha1.Node) error {
+							helpers.SetNodeCondition(n, condition(fmt.Sprintf("C%d", g), "R", fmt.Sprintf("round %d", round)))
+							return nil
+						}, opt)
+					}()
+				}
+				wg.Wait()
+				for _, err := range errs {
+					require.NoError(t, err)
+				}
+			}
+			got := getNode(t, newClient(t), name)
+			var missing []string
+			for g := range clients {
+				if c := meta.FindStatusCondition(got.Status.Conditions, fmt.Sprintf("C%d", g)); c == nil || c.Message != "round 4" {
+					missing = append(missing, fmt.Sprintf("C%d=%v", g, c))
+				}
+			}
+			assert.Empty(t, missing, "conditions lost or stale after 5 rounds of 8 concurrent applies of one manager")
+		})
+	}
+}
+
+// TestApplyClearingAnotherManagersFieldInAStructAppliedEmptyIsErrNotOwned:
+// the README: "Clearing a field another manager owns cannot be expressed
+// by an apply: the call fails with conflict.ErrNotOwned and writes
+// nothing." ApplyGroup creates a Group and so applies its policy as {}
+// (a struct this manager applied empty). Another manager then sets
+// policy.scaleDown. This manager's mutate clears it: the field is another
+// manager's alone, yet the call succeeds and the value stays, because a
+// struct owned with nothing listed below it is taken for an atomic value
+// owned whole (the clear counts as this manager's removal), and the {}
+// kept by the empty-struct rule changes nothing on the server. The caller
+// is told its clear was done.
+func TestApplyClearingAnotherManagersFieldInAStructAppliedEmptyIsErrNotOwned(t *testing.T) {
+	const name = "h12b-struct-empty"
+	c := newClient(t)
+	a := conflict.WithFieldOwner("group-a")
+	g := &infrav1alpha1.Group{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	t.Cleanup(func() { deleteLater(&infrav1alpha1.Group{ObjectMeta: metav1.ObjectMeta{Name: name}}) })
+	require.NoError(t, helpers.ApplyGroup(ctx(t), c, g, func(g *infrav1alpha1.Group) error {
+		g.Spec.MinSize, g.Spec.MaxSize, g.Spec.TargetSize = 1, 3, 2
+		return nil
+	}, a))
+	got := &infrav1alpha1.Group{}
+	require.NoError(t, c.Get(ctx(t), client.ObjectKey{Name: name}, got))
+	t.Logf("group-a owns: %s", groupManagedBy(got, "group-a"))
+	require.NoError(t, helpers.ApplyGroup(ctx(t), newClient(t), &infrav1alpha1.Group{ObjectMeta: metav1.ObjectMeta{Name: name}},
+		func(g *infrav1alpha1.Group) error {
+			g.Spec.Policy.ScaleDown = infrav1alpha1.ScaleDownNewestFirst
+			return nil
+		},
+		conflict.WithFieldOwner("group-b")))
+
+	err := helpers.ApplyGroup(ctx(t), c, &infrav1alpha1.Group{ObjectMeta: metav1.ObjectMeta{Name: name}}, func(g *infrav1alpha1.Group) error {
+		g.Spec.Policy = infrav1alpha1.GroupPolicy{}
+		return nil
+	}, a)
+	require.NoError(t, c.Get(ctx(t), client.ObjectKey{Name: name}, got))
+	if err == nil {
+		t.Errorf("clearing group-b's policy.scaleDown succeeded; the field holds %q: want conflict.ErrNotOwned", got.Spec.Policy.ScaleDown)
+	} else {
+		assert.ErrorIs(t, err, conflict.ErrNotOwned)
+	}
+}
+
+func groupManagedBy(g *infrav1alpha1.Group, manager string) string {
+	for _, e := range g.ManagedFields {
+		if e.Manager == manager && e.FieldsV1 != nil {
+			return string(e.FieldsV1.Raw)
+		}
+	}
+	return ""
+}
