@@ -200,19 +200,27 @@ func (ac *applyCall[O, T]) refusedApply() error {
 
 // startFrom is the object mutate runs on. For an obj with a
 // resourceVersion: the newest object this process read or got back from
-// an apply of it (trusted) when obj is no newer, else obj (not trusted).
+// an apply of it when obj is no newer (trusted unless the process sent
+// another write to the object since: object_writes.go), else obj (not
+// trusted).
 // For an obj without one, or when confirm is set: a read. An object that
 // does not exist starts empty for Apply, which creates it.
 func (ac *applyCall[O, T]) startFrom(st *applyState[O, T], confirm bool) (T, bool, error) {
 	ac.creating = false
 	if rv := ac.obj.GetResourceVersion(); rv != "" && !confirm {
-		last := st.newest()
+		last, current := st.newest()
 		if last != nil && last.GetUID() == ac.obj.GetUID() && !newer(ac.obj, last) {
-			return last, true, nil
+			return last, current, nil
 		}
 		return ac.obj.DeepCopy(), false, nil
 	}
+	seq := ac.writesSoFar()
 	fresh, err := ac.read(ac.ctx)
+	if uid := ac.obj.GetUID(); uid != "" && apierrors.IsNotFound(err) {
+		// The caller's obj names an incarnation deleted since (a no-op
+		// on it confirmed by a read): it is not created again.
+		return nil, false, ac.wrapped(objectDeleted(ac.kind.GroupKind, ac.key, string(uid)))
+	}
 	if apierrors.IsNotFound(err) && ac.operation == OperationApply {
 		empty := T(new(O))
 		empty.SetName(ac.key.Name)
@@ -228,7 +236,7 @@ func (ac *applyCall[O, T]) startFrom(st *applyState[O, T], confirm bool) (T, boo
 		// mutation is not for the new object.
 		return nil, false, ac.wrapped(ErrObjectReplaced)
 	}
-	st.offer(fresh)
+	st.offer(fresh, seq)
 	return fresh, true, nil
 }
 
@@ -326,8 +334,10 @@ func (cl *call[O, T]) body(config map[string]any, uid types.UID) ([]byte, error)
 // sendApply sends body as an apply patch: a raw one, since the user's
 // types have no apply configurations (client.Client.Apply needs them) and
 // the body is already the exact set of fields to apply. The answer is the
-// object as stored.
-func (cl *call[O, T]) sendApply(ctx context.Context, body []byte) (T, error) {
+// object as stored, and the count of writes to the object that this
+// write made (see object_writes.go).
+func (cl *call[O, T]) sendApply(ctx context.Context, body []byte) (T, uint64, error) {
+	seq := cl.writing()
 	target := T(new(O))
 	target.SetName(cl.key.Name)
 	target.SetNamespace(cl.key.Namespace)
@@ -347,7 +357,7 @@ func (cl *call[O, T]) sendApply(ctx context.Context, body []byte) (T, error) {
 		err = cl.client.Patch(ctx, target, patch, opts...)
 	}
 	if err != nil {
-		return nil, err
+		return nil, seq, err
 	}
-	return target, nil
+	return target, seq, nil
 }

@@ -114,8 +114,12 @@ func wholeElements(removed, present *fieldpath.Set) *fieldpath.Set {
 // are the fields this manager owns (its Apply and Update entries), others
 // the fields any other entry owns. It returns the removals an apply makes
 // (fields mine owns exactly, or whole through an atomic ancestor: leaving
-// them out removes them) and the paths of the fields that others own and
-// mine does not cover (which an apply cannot clear: ErrNotOwned).
+// them out removes them) and the paths of the fields that others own
+// (which an apply cannot clear: ErrNotOwned), unless they sit inside a
+// list element mine owns. An ancestor mine owns with nothing of it listed
+// below is atomic only when no other manager owns a field under it: a
+// struct this manager applied empty ({}) is no atomic value, and another
+// manager's field in it is not this manager's to clear.
 //
 // Every other cleared field is no change: a field nobody owns holds a
 // value the API server set (a default such as a container's
@@ -128,9 +132,11 @@ func splitRemoved(removed, mine, others *fieldpath.Set) (removals *fieldpath.Set
 	removals = fieldpath.NewSet()
 	removed.Iterate(func(p fieldpath.Path) {
 		switch {
-		case ownsWhole(mine, p):
+		case mine.Has(p), ownsWhole(mine, p) && !covered(others, p):
 			removals.Insert(p)
-		case !covered(mine, p) && covered(others, p):
+		case inOwnedElement(mine, p):
+			// Another writer's field or a default in an element of mine.
+		case covered(others, p):
 			notOwned = append(notOwned, p.String())
 		}
 	})
@@ -147,6 +153,17 @@ func ownsWhole(s *fieldpath.Set, p fieldpath.Path) bool {
 	for i := 0; i < len(p)-1; i++ {
 		below = below.WithPrefix(p[i])
 		if s.Has(p[:i+1]) && below.Empty() {
+			return true
+		}
+	}
+	return false
+}
+
+// inOwnedElement reports whether a list element on p's way (p itself
+// excluded) is in s.
+func inOwnedElement(s *fieldpath.Set, p fieldpath.Path) bool {
+	for i := 0; i < len(p)-1; i++ {
+		if p[i].FieldName == nil && s.Has(p[:i+1]) {
 			return true
 		}
 	}

@@ -40,7 +40,9 @@ func gatherFor(took time.Duration) time.Duration {
 func (st *applyState[O, T]) gather(answered int, took time.Duration) {
 	deadline := time.Now().Add(gatherFor(took))
 	st.mu.Lock()
-	want := answered + len(st.queue)
+	// The queue's length when the answer came, not now: a caller answered
+	// may have queued its next call already.
+	want := answered + st.queuedAtAnswer
 	for len(st.queue) < want && (len(st.queue) == 0 || st.queue[0].combining && !st.queue[0].solo) {
 		wait := time.Until(deadline)
 		if wait <= 0 {

@@ -35,40 +35,43 @@ func needsMigration(obj metav1.Object, owner, sub string) bool {
 // subresource into its Apply entry (client-go's csaupgrade), through a
 // JSON patch that carries cur's resourceVersion: a write made meanwhile
 // makes it a 409, and it is made again on the object read anew, within
-// the call's budget. It returns the object as migrated.
-func (cl *call[O, T]) migrate(ctx context.Context, cur T) (T, error) {
+// the call's budget. It returns the object as migrated and the count of
+// writes to the object its patch made (object_writes.go), 0 when nothing
+// needed migrating and cur is returned.
+func (cl *call[O, T]) migrate(ctx context.Context, cur T) (T, uint64, error) {
 	for attempt := 1; ; attempt++ {
 		patch, err := csaupgrade.UpgradeManagedFieldsPatch(cur, sets.New(cl.fieldOwner), cl.fieldOwner,
 			csaupgrade.Subresource(cl.subresource()))
 		if err != nil {
-			return nil, fmt.Errorf("migrating the fields of %q from Update to Apply: %w", cl.fieldOwner, err)
+			return nil, 0, fmt.Errorf("migrating the fields of %q from Update to Apply: %w", cl.fieldOwner, err)
 		}
 		if patch == nil {
-			return cur, nil
+			return cur, 0, nil
 		}
 		migrated := T(new(O))
 		migrated.SetName(cl.key.Name)
 		migrated.SetNamespace(cl.key.Namespace)
+		seq := cl.writing()
 		err = cl.client.Patch(ctx, migrated, client.RawPatch(types.JSONPatchType, patch))
 		if err == nil {
-			return migrated, nil
+			return migrated, seq, nil
 		}
 		if !apierrors.IsConflict(err) {
-			return nil, fmt.Errorf("migrating the fields of %q from Update to Apply: %w", cl.fieldOwner, err)
+			return nil, 0, fmt.Errorf("migrating the fields of %q from Update to Apply: %w", cl.fieldOwner, err)
 		}
 		delay := cl.backoff.Delay(attempt, rand.Float64())
 		if time.Now().Add(delay).After(cl.deadline) {
-			return nil, fmt.Errorf("migrating the fields of %q from Update to Apply: %w", cl.fieldOwner, err)
+			return nil, 0, fmt.Errorf("migrating the fields of %q from Update to Apply: %w", cl.fieldOwner, err)
 		}
 		timer := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return nil, ctx.Err()
+			return nil, 0, ctx.Err()
 		case <-timer.C:
 		}
 		if cur, err = cl.read(ctx); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 }

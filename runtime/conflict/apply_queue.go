@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"context"
 	"fmt"
+	"reflect"
 	"sync"
 	"time"
 
@@ -30,7 +31,11 @@ import (
 const maxApplyStates = 4096
 
 // applyKey identifies the applies that share a state: same client,
-// object, field manager and subresource.
+// object, field manager and subresource. The client is part of it: two
+// clients may reach two API servers, or two fake clients of one test
+// suite hold objects of the same name and UID, and what one answered
+// must not stand for the other. (So the applies of one manager through
+// two clients are not serialized with each other: the README says so.)
 type applyKey struct {
 	client any
 	kind   schema.GroupKind
@@ -42,9 +47,15 @@ type applyKey struct {
 // applyState is what a process knows and queues for one applyKey.
 type applyState[O any, T Object[O]] struct {
 	mu sync.Mutex
+	// ref is the object of the key.
+	ref objectRef
 	// last is the newest object read or answered for the key. It is
-	// never changed once stored: mutations run on copies.
-	last T
+	// never changed once stored: mutations run on copies. lastSeq is the
+	// count of the process's writes to the object (object_writes.go) at
+	// which last was read or answered: last is trusted to be what the
+	// server holds only while the count stays there.
+	last    T
+	lastSeq uint64
 	// lastTyped is last's typed value, computed once when a call or a
 	// request first needs it: the calls that start from last and the
 	// request built on it share one conversion.
@@ -54,14 +65,19 @@ type applyState[O any, T Object[O]] struct {
 	queue    []*applyCall[O, T]
 	flushing bool
 	// applied is the configuration of the last apply that succeeded, and
-	// answer the object the API server answered it with: see repeats.
-	applied *typed.TypedValue
-	answer  T
+	// answer the object the API server answered it with, at write count
+	// answerSeq: see repeats.
+	applied   *typed.TypedValue
+	answer    T
+	answerSeq uint64
 	// gathering is set while the flushing goroutine waits for calls to
 	// share its next request (apply_gather.go); submit then tells it of
 	// each call through arrived.
 	gathering bool
 	arrived   chan struct{}
+	// queuedAtAnswer is how many calls were queued when the last request
+	// was answered (apply_gather.go).
+	queuedAtAnswer int
 }
 
 // applyStates remembers the applyStates of the keys last used.
@@ -81,7 +97,7 @@ type applyStateEntry struct {
 // Go type): its applies are then not serialized with others.
 func stateFor[O any, T Object[O]](ac *applyCall[O, T]) *applyState[O, T] {
 	if !combinable(ac.client, ac.reader) {
-		return &applyState[O, T]{}
+		return &applyState[O, T]{ref: ac.ref()}
 	}
 	key := applyKey{client: ac.client, kind: ac.kind.GroupKind, key: ac.key,
 		owner: ac.fieldOwner, op: ac.operation}
@@ -92,9 +108,9 @@ func stateFor[O any, T Object[O]](ac *applyCall[O, T]) *applyState[O, T] {
 		if st, ok := el.Value.(*applyStateEntry).state.(*applyState[O, T]); ok {
 			return st
 		}
-		return &applyState[O, T]{}
+		return &applyState[O, T]{ref: ac.ref()}
 	}
-	st := &applyState[O, T]{}
+	st := &applyState[O, T]{ref: ac.ref()}
 	applyStates.byKey[key] = applyStates.lru.PushFront(&applyStateEntry{key: key, state: st})
 	// Forget the least recently used states beyond the bound, but never
 	// one with calls queued or a request under way: a new call for its
@@ -125,19 +141,32 @@ func (st *applyState[O, T]) locked(f func()) {
 	f()
 }
 
-// newest is the newest object known for the key, or nil.
-func (st *applyState[O, T]) newest() T {
+// newest is the newest object known for the key, or nil, and whether it
+// is current: no write of the process to the object was sent since it was
+// read or answered.
+func (st *applyState[O, T]) newest() (T, bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.last
+	return st.last, st.last != nil && st.currentLocked(st.lastSeq)
 }
 
-// offer keeps obj as the newest object if it is newer than the one kept.
-func (st *applyState[O, T]) offer(obj T) {
+// currentLocked reports whether the process sent no write to the object
+// after the one that made write count seq.
+func (st *applyState[O, T]) currentLocked(seq uint64) bool {
+	return writesTo(st.ref).Load() == seq
+}
+
+// offer keeps obj, read or answered at write count seq, as the newest
+// object if it is newer than the one kept; the same object read again
+// later is current for longer.
+func (st *applyState[O, T]) offer(obj T, seq uint64) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.last == nil || obj.GetUID() != st.last.GetUID() || newer(obj, st.last) {
-		st.last, st.lastTyped = obj, &typedOnce{}
+	switch {
+	case st.last == nil || obj.GetUID() != st.last.GetUID() || newer(obj, st.last):
+		st.last, st.lastTyped, st.lastSeq = obj, &typedOnce{}, seq
+	case !newer(st.last, obj) && seq > st.lastSeq:
+		st.lastSeq = seq
 	}
 }
 
@@ -233,10 +262,10 @@ func (st *applyState[O, T]) flush() {
 			st.mu.Unlock()
 			return
 		}
-		last := st.last
+		last, current := st.last, st.last != nil && st.currentLocked(st.lastSeq)
 		st.mu.Unlock()
 		start := time.Now()
-		st.send(batch, last)
+		st.send(batch, last, current)
 		st.gather(len(batch), time.Since(start))
 	}
 }
@@ -249,14 +278,15 @@ func (st *applyState[O, T]) flush() {
 // no apply is built on what was read before another's answer.
 func (st *applyState[O, T]) takeLocked() []*applyCall[O, T] {
 	n := 0
-	for _, ac := range st.queue {
+	for i, ac := range st.queue {
 		if ac.solo || !ac.combining {
 			if n == 0 {
 				n = 1
 			}
 			break
 		}
-		if first := st.queue[0]; ac.forceOwnership != first.forceOwnership || ac.reader != first.reader {
+		if first := st.queue[0]; i > 0 && (ac.forceOwnership != first.forceOwnership ||
+			!sameValue(ac.client, first.client) || !sameValue(ac.reader, first.reader)) {
 			break
 		}
 		n++
@@ -269,11 +299,19 @@ func (st *applyState[O, T]) takeLocked() []*applyCall[O, T] {
 	return batch
 }
 
+// sameValue reports whether a and b are equal and comparable: a client or
+// reader that is a struct value holding funcs (controller-runtime's
+// interceptor) cannot be compared, and its calls go alone.
+func sameValue(a, b any) bool {
+	return reflect.ValueOf(a).Comparable() && reflect.ValueOf(b).Comparable() && a == b
+}
+
 // answerAll ends the calls of batch: err (per call when errFor is set),
 // or success with obj.
 func (st *applyState[O, T]) answerAll(batch []*applyCall[O, T], obj T, errFor func(*applyCall[O, T]) error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.queuedAtAnswer = len(st.queue)
 	for _, ac := range batch {
 		var err error
 		if errFor != nil {
@@ -304,16 +342,17 @@ func (st *applyState[O, T]) requeue(batch []*applyCall[O, T]) {
 }
 
 // send makes one request for batch, starting from the newest object known
-// (last, or a caller's obj that is newer). A panic while it works (in a
-// library it calls) fails the batch's calls instead of the process.
-func (st *applyState[O, T]) send(batch []*applyCall[O, T], last T) {
+// (last, trusted when current, or a caller's obj that is newer). A panic
+// while it works (in a library it calls) fails the batch's calls instead
+// of the process.
+func (st *applyState[O, T]) send(batch []*applyCall[O, T], last T, current bool) {
 	defer func() {
 		if p := recover(); p != nil {
 			err := fmt.Errorf("server-side apply failed: %v", p)
 			st.answerAll(batch, nil, func(ac *applyCall[O, T]) error { return ac.wrapped(err) })
 		}
 	}()
-	cur, trusted := last, last != nil
+	cur, trusted := last, current
 	for _, ac := range batch {
 		if cur == nil || ac.base.GetUID() != cur.GetUID() || newer(ac.base, cur) {
 			cur, trusted = ac.base, ac.trusted
@@ -347,13 +386,15 @@ func (st *applyState[O, T]) send(batch []*applyCall[O, T], last T) {
 	fail := func(err error) { st.answerAll(batch, nil, func(*applyCall[O, T]) error { return err }) }
 	for {
 		if needsMigration(cur, lead.fieldOwner, lead.subresource()) {
-			migrated, err := lead.migrate(ctx, cur)
+			migrated, seq, err := lead.migrate(ctx, cur)
 			if err != nil {
 				fail(lead.wrapped(err))
 				return
 			}
-			st.offer(migrated)
-			cur, trusted = migrated, true
+			if seq != 0 {
+				st.offer(migrated, seq)
+				cur, trusted = migrated, st.current(seq)
+			}
 		}
 		owned, err := ownedFields(cur.GetManagedFields(), lead.fieldOwner, lead.subresource(), false)
 		if err != nil {
@@ -385,13 +426,15 @@ func (st *applyState[O, T]) send(batch []*applyCall[O, T], last T) {
 			return
 		}
 		if same {
-			// Nothing to apply to an object a caller held: confirm.
+			// Nothing to apply to an object a caller held, or one kept
+			// from before another write of the process: confirm.
+			seq := lead.writesSoFar()
 			fresh, err := lead.read(ctx)
 			if err != nil {
 				fail(err)
 				return
 			}
-			st.offer(fresh)
+			st.offer(fresh, seq)
 			cur, trusted = fresh, true
 			continue
 		}
@@ -406,10 +449,12 @@ func (st *applyState[O, T]) send(batch []*applyCall[O, T], last T) {
 				ac.attempts++
 			}
 		})
-		answer, err := lead.sendApply(ctx, body)
+		// On an error the write may have been stored: the write count it
+		// made leaves the kept object untrusted.
+		answer, seq, err := lead.sendApply(ctx, body)
 		if err == nil {
-			st.offer(answer)
-			st.remember(config, answer)
+			st.offer(answer, seq)
+			st.remember(config, answer, seq)
 			st.answerAll(batch, answer, nil)
 			return
 		}
@@ -438,11 +483,20 @@ func (st *applyState[O, T]) send(batch []*applyCall[O, T], last T) {
 	}
 }
 
-// remember keeps config, just applied, with the object answered to it.
-func (st *applyState[O, T]) remember(config *typed.TypedValue, answer T) {
+// remember keeps config, just applied, with the object answered to it at
+// write count seq.
+func (st *applyState[O, T]) remember(config *typed.TypedValue, answer T, seq uint64) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.applied, st.answer = config, answer
+	st.applied, st.answer, st.answerSeq = config, answer, seq
+}
+
+// current reports whether the process sent no write to the object after
+// the one that made write count seq.
+func (st *applyState[O, T]) current(seq uint64) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.currentLocked(seq)
 }
 
 // repeats reports whether applying config to cur, whose fields owned are
@@ -458,9 +512,12 @@ func (st *applyState[O, T]) remember(config *typed.TypedValue, answer T) {
 // repeat, and is sent.
 func (st *applyState[O, T]) repeats(cl *call[O, T], config *typed.TypedValue, cur T, owned *fieldpath.Set) (bool, error) {
 	st.mu.Lock()
-	applied, answer := st.applied, st.answer
+	applied, answer, current := st.applied, st.answer, st.currentLocked(st.answerSeq)
 	st.mu.Unlock()
-	if applied == nil || answer == nil || answer.GetUID() != cur.GetUID() {
+	// After another write of the process (another field manager, an
+	// update, an apply whose outcome is unknown) the answer is no longer
+	// known to be what the server holds.
+	if applied == nil || answer == nil || !current || answer.GetUID() != cur.GetUID() {
 		return false, nil
 	}
 	// The cheap test first: an apply that changes a value is no repeat.

@@ -84,6 +84,7 @@ func newCall[O any, T Object[O]](ctx context.Context, c client.Client, kind Kind
 // write stores obj through the call's operation: the status subresource
 // for UpdateStatus, the main resource otherwise.
 func (cl *call[O, T]) write(ctx context.Context, obj T) error {
+	cl.writing()
 	if cl.operation == OperationUpdateStatus {
 		var opts []client.SubResourceUpdateOption
 		if cl.fieldOwner != "" {
@@ -100,6 +101,7 @@ func (cl *call[O, T]) write(ctx context.Context, obj T) error {
 
 // create creates obj.
 func (cl *call[O, T]) create(ctx context.Context, obj T) error {
+	cl.writing()
 	var opts []client.CreateOption
 	if cl.fieldOwner != "" {
 		opts = append(opts, client.FieldOwner(cl.fieldOwner))

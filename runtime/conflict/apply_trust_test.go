@@ -87,7 +87,7 @@ type valueClient struct {
 // where nothing recovers it. A single ApplyStatus brings the process
 // down. The apply runs in a child process so the panic is contained.
 func TestApplyThroughAStructValueClientDoesNotCrash(t *testing.T) {
-	switch os.Getenv("H12B_VALUE_CLIENT_CHILD") {
+	switch os.Getenv("APPLY_VALUE_CLIENT_CHILD") {
 	case "value":
 		a := newApplyEnv(t, seed())
 		c := valueClient{Client: a, hook: func() {}}
@@ -109,7 +109,7 @@ func TestApplyThroughAStructValueClientDoesNotCrash(t *testing.T) {
 	}
 	for _, child := range []string{"value", "interceptor"} {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestApplyThroughAStructValueClientDoesNotCrash$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "H12B_VALUE_CLIENT_CHILD="+child)
+		cmd.Env = append(os.Environ(), "APPLY_VALUE_CLIENT_CHILD="+child)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			first := string(out)

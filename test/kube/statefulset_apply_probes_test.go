@@ -16,15 +16,15 @@ import (
 	apps "github.com/conflict-gen/conflict-gen/test/kube/zz_generated/apps/v1"
 )
 
-// TestH12bStatefulSetZeroReplicasAndAnotherWritersEnv: hostile probes of
-// the apply rules on a built-in kind. replicas (a pointer) set to 0 is a
-// value, sent and stored, not a clear; another client's Update adds an
+// TestApplyProbeStatefulSetZeroReplicasAndAnotherWritersEnv: the apply
+// rules on a built-in kind, under uses an operator author may not think
+// of. replicas (a pointer) set to 0 is a value, sent and stored, not a clear; another client's Update adds an
 // env var inside the container this manager owns (a field of a list
 // element it owns without owning the field): the reconciler's spec built
 // from scratch without it is no change, costs the read alone by name and
 // nothing through the answer, and leaves the env var in place; args
 // cleared and set back are sent each time.
-func TestH12bStatefulSetZeroReplicasAndAnotherWritersEnv(t *testing.T) {
+func TestApplyProbeStatefulSetZeroReplicasAndAnotherWritersEnv(t *testing.T) {
 	newClient, wire := kubeWire(t)
 	c := newClient()
 	ctx := context.Background()

@@ -21,12 +21,13 @@ import (
 	"github.com/conflict-gen/conflict-gen/test/load"
 )
 
-// Hostile probes of the apply rules (issue #12) that held.
+// Apply rules under the uses an operator author may not think of: each
+// held when first tried, and is kept so that it stays so.
 
-// TestH12bRecreatedSameContentByName: delete and create again with the
+// TestApplyProbeRecreatedSameContentByName: delete and create again with the
 // same content; the same apply by name is sent and owns the field again.
-func TestH12bRecreatedSameContentByName(t *testing.T) {
-	const name = "h12b-recreated"
+func TestApplyProbeRecreatedSameContentByName(t *testing.T) {
+	const name = "probe-recreated"
 	c := newClient(t)
 	createNode(t, c, name)
 	opt := conflict.WithFieldOwner("rec")
@@ -40,10 +41,10 @@ func TestH12bRecreatedSameContentByName(t *testing.T) {
 	assert.Contains(t, managedBy(got, "rec", metav1.ManagedFieldsOperationApply, ""), "f:pricing")
 }
 
-// TestH12bClearThenSetBackAndZero: a field owned, cleared (removed), set
+// TestApplyProbeClearThenSetBackAndZero: a field owned, cleared (removed), set
 // back, then set to its zero value (omitempty: a clear).
-func TestH12bClearThenSetBackAndZero(t *testing.T) {
-	const name = "h12b-clear-back"
+func TestApplyProbeClearThenSetBackAndZero(t *testing.T) {
+	const name = "probe-clear-back"
 	c := newClient(t)
 	createNode(t, c, name)
 	opt := conflict.WithFieldOwner("cb")
@@ -66,10 +67,10 @@ func TestH12bClearThenSetBackAndZero(t *testing.T) {
 	assert.NotContains(t, managedBy(got, "cb", metav1.ManagedFieldsOperationApply, ""), "f:pricing")
 }
 
-// TestH12bConditionRemovedThenReAdded: a list-map element removed, then
+// TestApplyProbeConditionRemovedThenReAdded: a list-map element removed, then
 // added again, through the answers and by name.
-func TestH12bConditionRemovedThenReAdded(t *testing.T) {
-	const name = "h12b-cond-readd"
+func TestApplyProbeConditionRemovedThenReAdded(t *testing.T) {
+	const name = "probe-cond-readd"
 	c := newClient(t)
 	createNode(t, c, name)
 	opt := conflict.WithFieldOwner("cond")
@@ -93,10 +94,10 @@ func TestH12bConditionRemovedThenReAdded(t *testing.T) {
 	assert.NotNil(t, meta.FindStatusCondition(got.Status.Conditions, "Y"))
 }
 
-// TestH12bStatusClearedByAnotherWriter: another writer's UpdateStatus
+// TestApplyProbeStatusClearedByAnotherWriter: another writer's UpdateStatus
 // clears the status; ApplyNodeStatus by name writes it again.
-func TestH12bStatusClearedByAnotherWriter(t *testing.T) {
-	const name = "h12b-status-cleared"
+func TestApplyProbeStatusClearedByAnotherWriter(t *testing.T) {
+	const name = "probe-status-cleared"
 	c := newClient(t)
 	createNode(t, c, name)
 	opt := conflict.WithFieldOwner("st")
@@ -116,11 +117,11 @@ func TestH12bStatusClearedByAnotherWriter(t *testing.T) {
 	assert.NotNil(t, meta.FindStatusCondition(got.Status.Conditions, "Ready"))
 }
 
-// TestH12bApplyByNameRacingADelete: the object is deleted between the
+// TestApplyProbeApplyByNameRacingADelete: the object is deleted between the
 // read and the apply (inside mutate). ApplyNode by name starts over and
 // creates it; ApplyNodeStatus by name is NotFound.
-func TestH12bApplyByNameRacingADelete(t *testing.T) {
-	const name = "h12b-race-delete"
+func TestApplyProbeApplyByNameRacingADelete(t *testing.T) {
+	const name = "probe-race-delete"
 	c := newClient(t)
 	other := newClient(t)
 	createNode(t, c, name)
@@ -150,10 +151,10 @@ func TestH12bApplyByNameRacingADelete(t *testing.T) {
 	assert.True(t, apierrors.IsNotFound(c.Get(ctx(t), client.ObjectKey{Name: name}, &infrav1alpha1.Node{})), "nothing created")
 }
 
-// TestH12bForceThenRepeat: force takes a field, the repeat is a no-op,
+// TestApplyProbeForceThenRepeat: force takes a field, the repeat is a no-op,
 // the other manager's plain apply then conflicts.
-func TestH12bForceThenRepeat(t *testing.T) {
-	const name = "h12b-force-repeat"
+func TestApplyProbeForceThenRepeat(t *testing.T) {
+	const name = "probe-force-repeat"
 	var wire load.Counter
 	c := countedClient(t, &wire)
 	createNode(t, c, name)
@@ -170,12 +171,12 @@ func TestH12bForceThenRepeat(t *testing.T) {
 	assert.ErrorAs(t, err, &owned)
 }
 
-// TestH12bEightConditionsWhileAnotherManagerUpdates: 8 goroutines of one
+// TestApplyProbeEightConditionsWhileAnotherManagerUpdates: 8 goroutines of one
 // manager each set a different condition (10 times, with a message that
 // changes), while another manager updates status.count with
 // UpdateNodeStatusWithRetry. Nothing lost, no 409 for the applies.
-func TestH12bEightConditionsWhileAnotherManagerUpdates(t *testing.T) {
-	const name = "h12b-eight"
+func TestApplyProbeEightConditionsWhileAnotherManagerUpdates(t *testing.T) {
+	const name = "probe-eight"
 	var wire load.Counter
 	c := countedClient(t, &wire)
 	createNode(t, c, name)
@@ -221,14 +222,14 @@ func TestH12bEightConditionsWhileAnotherManagerUpdates(t *testing.T) {
 	assert.Equal(t, int64(0), wire.Conflicts(), "no 409 for the applies")
 }
 
-// TestH12bStrippedManagedFields: another client strips managedFields with
+// TestApplyProbeStrippedManagedFields: another client strips managedFields with
 // an Update (managedFields: [{}]). The next apply of a changed value is
 // the typed ownership error naming "before-first-apply" (the server's
 // owner of every field of an object without managedFields), nothing
 // written; clearing the field afterwards is taken for clearing a default
 // and changes nothing, as the README's limits say.
-func TestH12bStrippedManagedFields(t *testing.T) {
-	const name = "h12b-stripped"
+func TestApplyProbeStrippedManagedFields(t *testing.T) {
+	const name = "probe-stripped"
 	c := newClient(t)
 	createNode(t, c, name)
 	opt := conflict.WithFieldOwner("strip")
@@ -246,12 +247,12 @@ func TestH12bStrippedManagedFields(t *testing.T) {
 	assert.Equal(t, int64(5), getNode(t, c, name).Spec.Pricing, "documented limit: the clear is taken for a default's")
 }
 
-// TestH12bContextCancelledDuringTheApply: the caller's context ends while
+// TestApplyProbeContextCancelledDuringTheApply: the caller's context ends while
 // its apply is held up on the way to the server; the outcome is unknown;
 // applying again by name is safe and wins.
-func TestH12bContextCancelledDuringTheApply(t *testing.T) {
+func TestApplyProbeContextCancelledDuringTheApply(t *testing.T) {
 	c, proxy := proxied(t)
-	const name = "h12b-cancel"
+	const name = "probe-cancel"
 	createNode(t, c, name)
 	opt := conflict.WithFieldOwner("cancel")
 	require.NoError(t, helpers.ApplyNode(ctx(t), c, byName(name), setPricing(1), opt))
