@@ -269,9 +269,14 @@ func TestCancelDuringBackoffReturnsWithinOneStep(t *testing.T) {
 	err = op.update(cctx, c, n, func(n *infrav1alpha1.Node) error { op.inc(n); return nil })
 	returned := time.Since(cancelled)
 
-	var cerr *conflict.Error
-	require.ErrorAs(t, err, &cerr)
 	assert.ErrorIs(t, err, context.Canceled)
+	if !errors.Is(err, conflict.ErrOutcomeUnknown) {
+		// Cancelled in the backoff. Under load the cancel may fall during
+		// a write instead: ErrOutcomeUnknown, as the README says of a
+		// context that ends while a write is under way.
+		var cerr *conflict.Error
+		require.ErrorAs(t, err, &cerr)
+	}
 	// Retry-after-conflict delays reach a second (DefaultBackoff's cap);
 	// returning well inside that shows the wait was cut short.
 	assert.Less(t, returned, conflict.DefaultBackoff.Cap/2, "returned %v after cancel", returned)
