@@ -183,20 +183,7 @@ func covered(s *fieldpath.Set, p fieldpath.Path) bool {
 // othersFields is the union of the field sets of every managedFields entry
 // that ownedFields(managed, owner, sub, true) does not count.
 func othersFields(managed []metav1.ManagedFieldsEntry, owner, sub string) (*fieldpath.Set, error) {
-	others := fieldpath.NewSet()
-	for _, e := range managed {
-		mine := e.Manager == owner && e.Subresource == sub &&
-			(e.Operation == metav1.ManagedFieldsOperationApply || e.Operation == metav1.ManagedFieldsOperationUpdate)
-		if mine || e.FieldsV1 == nil {
-			continue
-		}
-		var s fieldpath.Set
-		if err := s.FromJSON(bytes.NewReader(e.FieldsV1.Raw)); err != nil {
-			return nil, fmt.Errorf("managedFields of %q: %w", e.Manager, err)
-		}
-		others = others.Union(&s)
-	}
-	return others, nil
+	return fieldsOf(managed, func(e metav1.ManagedFieldsEntry) bool { return !ownedEntry(e, owner, sub, true) })
 }
 
 // ownedFields is the union of the field sets that managedFields gives to
@@ -204,21 +191,31 @@ func othersFields(managed []metav1.ManagedFieldsEntry, owner, sub string) (*fiel
 // through Update as well when withUpdates is set (fields the first apply
 // migrates to the Apply entry).
 func ownedFields(managed []metav1.ManagedFieldsEntry, owner, sub string, withUpdates bool) (*fieldpath.Set, error) {
-	owned := fieldpath.NewSet()
+	return fieldsOf(managed, func(e metav1.ManagedFieldsEntry) bool { return ownedEntry(e, owner, sub, withUpdates) })
+}
+
+// ownedEntry reports whether e is manager owner's for subresource sub,
+// through Apply, or through Update as well when withUpdates is set.
+func ownedEntry(e metav1.ManagedFieldsEntry, owner, sub string, withUpdates bool) bool {
+	return e.Manager == owner && e.Subresource == sub && (e.Operation == metav1.ManagedFieldsOperationApply ||
+		withUpdates && e.Operation == metav1.ManagedFieldsOperationUpdate)
+}
+
+// fieldsOf is the union of the field sets of the managedFields entries
+// that keep reports.
+func fieldsOf(managed []metav1.ManagedFieldsEntry, keep func(metav1.ManagedFieldsEntry) bool) (*fieldpath.Set, error) {
+	out := fieldpath.NewSet()
 	for _, e := range managed {
-		if e.Manager != owner || e.Subresource != sub || e.FieldsV1 == nil {
-			continue
-		}
-		if e.Operation != metav1.ManagedFieldsOperationApply && (!withUpdates || e.Operation != metav1.ManagedFieldsOperationUpdate) {
+		if e.FieldsV1 == nil || !keep(e) {
 			continue
 		}
 		var s fieldpath.Set
 		if err := s.FromJSON(bytes.NewReader(e.FieldsV1.Raw)); err != nil {
-			return nil, fmt.Errorf("managedFields of %q: %w", owner, err)
+			return nil, fmt.Errorf("managedFields of %q: %w", e.Manager, err)
 		}
-		owned = owned.Union(&s)
+		out = out.Union(&s)
 	}
-	return owned, nil
+	return out, nil
 }
 
 // applyConfig is what to apply to cur, whose fields owned are this

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -47,8 +48,9 @@ type applyKey struct {
 // applyState is what a process knows and queues for one applyKey.
 type applyState[O any, T Object[O]] struct {
 	mu sync.Mutex
-	// ref is the object of the key.
-	ref objectRef
+	// writes counts the process's writes to the key's object
+	// (object_writes.go), looked up once.
+	writes *atomic.Uint64
 	// last is the newest object read or answered for the key. It is
 	// never changed once stored: mutations run on copies. lastSeq is the
 	// count of the process's writes to the object (object_writes.go) at
@@ -97,7 +99,7 @@ type applyStateEntry struct {
 // Go type): its applies are then not serialized with others.
 func stateFor[O any, T Object[O]](ac *applyCall[O, T]) *applyState[O, T] {
 	if !combinable(ac.client, ac.reader) {
-		return &applyState[O, T]{ref: ac.ref()}
+		return &applyState[O, T]{writes: writesTo(ac.ref())}
 	}
 	key := applyKey{client: ac.client, kind: ac.kind.GroupKind, key: ac.key,
 		owner: ac.fieldOwner, op: ac.operation}
@@ -108,9 +110,9 @@ func stateFor[O any, T Object[O]](ac *applyCall[O, T]) *applyState[O, T] {
 		if st, ok := el.Value.(*applyStateEntry).state.(*applyState[O, T]); ok {
 			return st
 		}
-		return &applyState[O, T]{ref: ac.ref()}
+		return &applyState[O, T]{writes: writesTo(ac.ref())}
 	}
-	st := &applyState[O, T]{ref: ac.ref()}
+	st := &applyState[O, T]{writes: writesTo(ac.ref())}
 	applyStates.byKey[key] = applyStates.lru.PushFront(&applyStateEntry{key: key, state: st})
 	// Forget the least recently used states beyond the bound, but never
 	// one with calls queued or a request under way: a new call for its
@@ -153,7 +155,7 @@ func (st *applyState[O, T]) newest() (T, bool) {
 // currentLocked reports whether the process sent no write to the object
 // after the one that made write count seq.
 func (st *applyState[O, T]) currentLocked(seq uint64) bool {
-	return writesTo(st.ref).Load() == seq
+	return st.writes.Load() == seq
 }
 
 // offer keeps obj, read or answered at write count seq, as the newest
@@ -458,21 +460,18 @@ func (st *applyState[O, T]) send(batch []*applyCall[O, T], last T, current bool)
 			st.answerAll(batch, answer, nil)
 			return
 		}
-		if deleted(err, lead.key, lead.operation) {
+		if gone := deleted(err, lead.key, lead.operation); gone || replaced(err) {
+			// The object cur is of was deleted (and maybe created again):
+			// a call by name starts over from a read (and creates it, or
+			// writes the new one); one through an obj of the old object
+			// fails.
 			st.forget(cur)
 			st.answerAll(batch, nil, func(ac *applyCall[O, T]) error {
-				if ac.obj.GetUID() == "" {
-					return errStartOver // by name: read, and create it
-				}
-				return ac.wrapped(objectDeleted(ac.kind.GroupKind, ac.key, string(ac.obj.GetUID())))
-			})
-			return
-		}
-		if replaced(err) {
-			st.forget(cur)
-			st.answerAll(batch, nil, func(ac *applyCall[O, T]) error {
-				if ac.obj.GetUID() == "" {
+				switch {
+				case ac.obj.GetUID() == "":
 					return errStartOver
+				case gone:
+					return ac.wrapped(objectDeleted(ac.kind.GroupKind, ac.key, string(ac.obj.GetUID())))
 				}
 				return ac.wrapped(ErrObjectReplaced)
 			})

@@ -89,7 +89,7 @@ func (cl *call[O, T]) takeRequestID(ctx context.Context) {
 	if !ok {
 		return
 	}
-	cl.requestID, cl.derivedRequestID = r.next(objectRef{kind: cl.kind.GroupKind, key: cl.key})
+	cl.requestID, cl.derivedRequestID = r.next(cl.ref())
 	cl.hasRequestID = true
 }
 

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -50,61 +51,50 @@ func TestApplyNoOpIsNotBelievedAfterALostAnswer(t *testing.T) {
 		"pricing after a successful apply of 1 (%d writes sent): the apply after an unknown outcome was believed a no-op", len(proxy.Writes()))
 }
 
-// TestApplyNoOpIsNotBelievedAfterTheProcessTookTheFieldForAnotherManager:
-// one process, two field managers (two controllers in one manager
-// binary). Manager b takes pricing from a with force; a then applies its
-// own value again through the obj of its last answer. The process wrote
-// the change itself, so "this process did not see it" does not hold; yet
-// a's apply is a no-op (no request, success) and b's value stays, where
-// it should be sent (and refused with the typed ownership error, or
-// written with force).
-func TestApplyNoOpIsNotBelievedAfterTheProcessTookTheFieldForAnotherManager(t *testing.T) {
-	const name = "trust-two-managers"
-	var wire load.Counter
-	c := countedClient(t, &wire)
-	createNode(t, c, name)
-	a, b := conflict.WithFieldOwner("ctrl-a"), conflict.WithFieldOwner("ctrl-b")
-	objA := byName(name)
-	require.NoError(t, helpers.ApplyNode(ctx(t), c, objA, setPricing(5), a))
-	require.NoError(t, helpers.ApplyNode(ctx(t), c, byName(name), setPricing(7), b, conflict.WithForceOwnership()))
-	require.NotContains(t, managedBy(getNode(t, c, name), "ctrl-a", metav1.ManagedFieldsOperationApply, ""), "f:pricing")
+// TestApplyNoOpIsNotBelievedAfterTheProcessesOwnWrite: one process writes
+// pricing, which its apply manager ctrl-a set, in another way: manager
+// ctrl-b of the same process takes it with force (two controllers in one
+// manager binary), or UpdateNodeWithRetry with another field owner writes
+// it. ctrl-a then applies its own value again through the obj of its last
+// answer. The process made the change itself, so the answer is no longer
+// believed: the apply is sent, and refused with the typed ownership error
+// (or, were it written, the object holds 5). Before the process counted
+// its writes, the apply was taken for a no-op: no request, success, and
+// the other write's value stayed.
+func TestApplyNoOpIsNotBelievedAfterTheProcessesOwnWrite(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		write func(t *testing.T, c client.Client, name string)
+	}{
+		{"another field manager", func(t *testing.T, c client.Client, name string) {
+			require.NoError(t, helpers.ApplyNode(ctx(t), c, byName(name), setPricing(7), conflict.WithFieldOwner("ctrl-b"), conflict.WithForceOwnership()))
+			require.NotContains(t, managedBy(getNode(t, c, name), "ctrl-a", metav1.ManagedFieldsOperationApply, ""), "f:pricing")
+		}},
+		{"an update", func(t *testing.T, c client.Client, name string) {
+			require.NoError(t, helpers.UpdateNodeWithRetry(ctx(t), c, byName(name), setPricing(8), conflict.WithFieldOwner("ctrl-u")))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			name := "trust-own-write-" + strings.ReplaceAll(tc.name, " ", "-")
+			var wire load.Counter
+			c := countedClient(t, &wire)
+			createNode(t, c, name)
+			a := conflict.WithFieldOwner("ctrl-a")
+			objA := byName(name)
+			require.NoError(t, helpers.ApplyNode(ctx(t), c, objA, setPricing(5), a))
+			tc.write(t, c, name)
 
-	requests := wire.Requests()
-	err := helpers.ApplyNode(ctx(t), c, objA, setPricing(5), a)
-	sent := wire.Requests() - requests
-	var owned *conflict.OwnershipError
-	if err == nil {
-		assert.Equal(t, int64(5), getNode(t, c, name).Spec.Pricing,
-			"a's apply of 5 succeeded with %d requests, yet the object holds b's value: the process's own write by b was not seen", sent)
-	} else {
-		assert.True(t, errors.As(err, &owned), "want the typed ownership error, got %v", err)
-	}
-}
-
-// TestApplyNoOpIsNotBelievedAfterTheProcessesOwnUpdate: the same process
-// changes, with UpdateNodeWithRetry (another field owner), a field its
-// apply manager owns; the apply manager then applies its value again
-// through its last answer. Nothing is sent and the call succeeds, with
-// the Update's value on the server: the process's own write is not seen
-// by its applies (the trust rule speaks of what this process wrote).
-func TestApplyNoOpIsNotBelievedAfterTheProcessesOwnUpdate(t *testing.T) {
-	const name = "trust-own-update"
-	var wire load.Counter
-	c := countedClient(t, &wire)
-	createNode(t, c, name)
-	a := conflict.WithFieldOwner("ctrl-a")
-	objA := byName(name)
-	require.NoError(t, helpers.ApplyNode(ctx(t), c, objA, setPricing(5), a))
-	require.NoError(t, helpers.UpdateNodeWithRetry(ctx(t), c, byName(name), setPricing(8), conflict.WithFieldOwner("ctrl-u")))
-	requests := wire.Requests()
-	err := helpers.ApplyNode(ctx(t), c, objA, setPricing(5), a)
-	sent := wire.Requests() - requests
-	var owned *conflict.OwnershipError
-	if err == nil {
-		assert.Equal(t, int64(5), getNode(t, c, name).Spec.Pricing,
-			"a's apply of 5 succeeded with %d requests, yet the object holds the process's own Update's value", sent)
-	} else {
-		assert.True(t, errors.As(err, &owned), "want the typed ownership error, got %v", err)
+			requests := wire.Requests()
+			err := helpers.ApplyNode(ctx(t), c, objA, setPricing(5), a)
+			sent := wire.Requests() - requests
+			var owned *conflict.OwnershipError
+			if err == nil {
+				assert.Equal(t, int64(5), getNode(t, c, name).Spec.Pricing,
+					"a's apply of 5 succeeded with %d requests, yet the object holds the process's other write", sent)
+			} else {
+				assert.True(t, errors.As(err, &owned), "want the typed ownership error, got %v", err)
+			}
+		})
 	}
 }
 

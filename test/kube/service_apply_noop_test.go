@@ -47,17 +47,8 @@ func TestApplyServiceAgainIsNoOp(t *testing.T) {
 	byName := func() *corev1.Service {
 		return &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: key.Name, Namespace: key.Namespace}}
 	}
-	stored := func() *corev1.Service {
-		got := &corev1.Service{}
-		require.NoError(t, c.Get(ctx, key, got))
-		return got
-	}
-	cost := func(apply func() error) (reads, writes int64) {
-		t.Helper()
-		r, w := wire.Reads(), wire.Writes()
-		require.NoError(t, apply())
-		return wire.Reads() - r, wire.Writes() - w
-	}
+	stored := storedAt[corev1.Service](t, c, key)
+	cost := wireCost(t, wire)
 
 	svc := byName()
 	require.NoError(t, core.ApplyService(ctx, c, svc, desiredService(5432), owner))

@@ -79,6 +79,29 @@ func kubeWire(t *testing.T) (func() client.Client, *load.Counter) {
 	return newClient, &wire
 }
 
+// wireCost returns a function that runs apply, requires it to succeed, and
+// returns the reads and writes it sent.
+func wireCost(t *testing.T, wire *load.Counter) func(apply func() error) (reads, writes int64) {
+	return func(apply func() error) (reads, writes int64) {
+		t.Helper()
+		r, w := wire.Reads(), wire.Writes()
+		require.NoError(t, apply())
+		return wire.Reads() - r, wire.Writes() - w
+	}
+}
+
+// storedAt returns a function that reads the object at key through c.
+func storedAt[T any, PT interface {
+	*T
+	client.Object
+}](t *testing.T, c client.Client, key client.ObjectKey) func() PT {
+	return func() PT {
+		got := PT(new(T))
+		require.NoError(t, c.Get(context.Background(), key, got))
+		return got
+	}
+}
+
 // TestApplyStatefulSetAgainIsNoOp: a reconciler that applies the same
 // StatefulSet, built from scratch, on every pass sends nothing after the
 // first apply, through the obj its last apply filled in (no request) or
@@ -94,18 +117,8 @@ func TestApplyStatefulSetAgainIsNoOp(t *testing.T) {
 	byName := func() *appsv1.StatefulSet {
 		return &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: key.Name, Namespace: key.Namespace}}
 	}
-	stored := func() *appsv1.StatefulSet {
-		got := &appsv1.StatefulSet{}
-		require.NoError(t, c.Get(ctx, key, got))
-		return got
-	}
-	// cost runs apply and returns the reads and writes it sent.
-	cost := func(apply func() error) (reads, writes int64) {
-		t.Helper()
-		r, w := wire.Reads(), wire.Writes()
-		require.NoError(t, apply())
-		return wire.Reads() - r, wire.Writes() - w
-	}
+	stored := storedAt[appsv1.StatefulSet](t, c, key)
+	cost := wireCost(t, wire)
 	want := statefulSetSpec{replicas: 1}
 
 	sts := byName()

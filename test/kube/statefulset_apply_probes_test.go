@@ -33,11 +33,7 @@ func TestApplyProbeStatefulSetZeroReplicasAndAnotherWritersEnv(t *testing.T) {
 	byName := func() *appsv1.StatefulSet {
 		return &appsv1.StatefulSet{ObjectMeta: metav1.ObjectMeta{Name: key.Name, Namespace: key.Namespace}}
 	}
-	stored := func() *appsv1.StatefulSet {
-		got := &appsv1.StatefulSet{}
-		require.NoError(t, c.Get(ctx, key, got))
-		return got
-	}
+	stored := storedAt[appsv1.StatefulSet](t, c, key)
 	sts := byName()
 	require.NoError(t, apps.ApplyStatefulSet(ctx, c, sts, statefulSetSpec{replicas: 3}.mutate, owner))
 	require.NoError(t, apps.ApplyStatefulSet(ctx, c, sts, statefulSetSpec{replicas: 0}.mutate, owner))
